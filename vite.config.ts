@@ -1,0 +1,15 @@
+import { defineConfig } from 'vite';
+
+// Cross-origin isolation lets the wasm backend use threads (SharedArrayBuffer).
+const isolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  server: { headers: isolation },
+  preview: { headers: isolation },
+  worker: { format: 'es' },
+  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
+});
