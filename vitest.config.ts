@@ -25,7 +25,6 @@ export default defineConfig({
       'Cross-Origin-Embedder-Policy': 'require-corp',
     },
   },
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
   test: {
     projects: [
       {

@@ -2,7 +2,13 @@
  * The chat format of the embedded default model, in the Hugging Face `chat_template`
  * convention (Jinja). Imported models bring their own in tokenizer_config.json.
  */
-export const SPECIAL_TOKENS = ['<|endoftext|>', '<|pad|>', '<|user|>', '<|assistant|>', '<|system|>'];
+export const SPECIAL_TOKENS = [
+  '<|endoftext|>',
+  '<|pad|>',
+  '<|user|>',
+  '<|assistant|>',
+  '<|system|>',
+];
 
 export const CHAT_TEMPLATE =
   '{% for message in messages %}' +

@@ -10,10 +10,10 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { Template } from '@huggingface/jinja';
 
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
+import type { Message } from './formats/types';
+
+/** One turn of a conversation: the same type the dataset formats read and write. */
+export type ChatMessage = Message;
 
 export interface TokenizerConfig {
   chat_template?: string;
@@ -80,7 +80,12 @@ export class TextTokenizer {
 
   /** Ids to text; special tokens are dropped unless asked for. */
   decode(ids: number[], keepSpecial = false): string {
-    return this.full.decode(ids, { skip_special_tokens: !keepSpecial, clean_up_tokenization_spaces: false });
+    // The library throws on an empty list; an empty response is ordinary (EOS stripped).
+    if (ids.length === 0) return '';
+    return this.full.decode(ids, {
+      skip_special_tokens: !keepSpecial,
+      clean_up_tokenization_spaces: false,
+    });
   }
 
   /**
@@ -113,7 +118,11 @@ export class TextTokenizer {
     // Template text may hold special tokens; contents are encoded as plain text.
     for (const [k, part] of rendered.split(holeRe).entries()) {
       if (part === '') continue;
-      ids.push(...(k % 2 === 1 ? this.encode(contents[Number(part)]) : this.full.encode(part, { add_special_tokens: false }).ids));
+      ids.push(
+        ...(k % 2 === 1
+          ? this.encode(contents[Number(part)])
+          : this.full.encode(part, { add_special_tokens: false }).ids),
+      );
     }
     return ids;
   }

@@ -16,6 +16,8 @@ export interface GenerateOptions extends SamplingOptions {
   useCache?: boolean;
   /** Called after each step with the tokens sampled so far, row by row. */
   onStep?: (tokens: number[][]) => void | Promise<void>;
+  /** Keep going after EOS (benchmarks: a fixed number of tokens per row). */
+  ignoreEos?: boolean;
   /** Checked before each step; generation stops early when it returns true. */
   shouldStop?: () => boolean;
 }
@@ -93,7 +95,7 @@ export async function generate(model: GPT, prompts: number[][], o: GenerateOptio
         const { token, logprob } = sampleToken(row, o, random);
         tokens[b].push(token);
         logprobs[b].push(logprob);
-        if (token === eos) finished[b] = true;
+        if (token === eos && !o.ignoreEos) finished[b] = true;
         next.push(token);
         mask[b].push(1);
       }

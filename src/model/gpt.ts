@@ -56,7 +56,9 @@ export class GPT {
         const std = name.endsWith('c_proj.weight') ? residualStd : 0.02;
         return tf.randomNormal(shape, 0, std, 'float32', s++);
       });
-      params.set(name, tf.variable(value, true, name));
+      // Unnamed: tfjs variable names are global, and two models (policy and reference, or
+      // a second load) would clash on "wte.weight". The map holds the HF name.
+      params.set(name, tf.variable(value, true));
       value.dispose();
     }
     return new GPT(config, params);
@@ -80,7 +82,10 @@ export class GPT {
             `${source}: tensor "${name}" has shape [${t.shape}], config.json implies [${shape}]`,
           );
         }
-        params.set(name, tf.variable(tf.tensor(t.data, shape), true, name));
+        // A variable shares its initial tensor's data: free the tensor or dispose() leaks it.
+        const value = tf.tensor(t.data, shape);
+        params.set(name, tf.variable(value, true));
+        value.dispose();
       }
     } catch (e) {
       for (const p of params.values()) p.dispose();

@@ -5,6 +5,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { oneHotFloat } from './ops';
 
+/**
+ * A trainable variable that takes over `t`. tfjs variables share their initial tensor's
+ * data, so the tensor must be freed here or the head's dispose() never frees the memory.
+ * Unnamed, because tfjs variable names are global and two heads would clash.
+ */
+function ownVariable(t: tf.Tensor): tf.Variable {
+  const v = tf.variable(t, true);
+  t.dispose();
+  return v;
+}
+
 export class ScalarHead {
   readonly weight: tf.Variable; // [n_embd, 1]
   readonly bias: tf.Variable; // [1]
@@ -21,7 +32,7 @@ export class ScalarHead {
   /** Small random weights (std 1/sqrt(d+1), as TRL's value head), zero bias. */
   static init(name: string, nEmbd: number, seed = 0): ScalarHead {
     const w = tf.tidy(() => tf.randomNormal([nEmbd, 1], 0, 1 / Math.sqrt(nEmbd + 1), 'float32', seed));
-    return new ScalarHead(name, tf.variable(w, true, `${name}.weight`), tf.variable(tf.zeros([1]), true, `${name}.bias`));
+    return new ScalarHead(name, ownVariable(w), ownVariable(tf.zeros([1])));
   }
 
   static fromTensors(name: string, tensors: Map<string, { shape: number[]; data: Float32Array }>) {
@@ -29,7 +40,7 @@ export class ScalarHead {
     const b = tensors.get(`${name}.bias`);
     if (!w || !b) throw new Error(`checkpoint has no "${name}.weight" / "${name}.bias"`);
     const d = w.data.length;
-    return new ScalarHead(name, tf.variable(tf.tensor(w.data, [d, 1])), tf.variable(tf.tensor(b.data, [1])));
+    return new ScalarHead(name, ownVariable(tf.tensor(w.data, [d, 1])), ownVariable(tf.tensor(b.data, [1])));
   }
 
   async toTensors(into: Map<string, { shape: number[]; data: Float32Array }>) {

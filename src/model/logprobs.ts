@@ -67,7 +67,7 @@ export function responseLogprobs(
   });
 }
 
-/** Mean next-token cross-entropy over positions whose target is real (pre-training loss). */
+/** Mean next-token cross-entropy over real positions with real targets (pre-training loss). */
 export function languageModelLoss(model: GPT, ids: number[][], mask: number[][]): tf.Scalar {
   return tf.tidy(() => {
     const B = ids.length;
@@ -76,7 +76,9 @@ export function languageModelLoss(model: GPT, ids: number[][], mask: number[][])
     const { hidden } = model.forward({ ids: tf.tensor2d(ids, [B, L], 'int32'), mask });
     const h = hidden.slice([0, 0, 0], [B, L - 1, d]).reshape([B * (L - 1), d]) as tf.Tensor2D;
     const targets = tf.tensor1d(ids.flatMap((r) => r.slice(1)), 'int32');
-    const w = tf.tensor1d(mask.flatMap((r) => r.slice(1)));
+    // A target counts when it and the position predicting it are both real: with left
+    // padding, the column before the first real token is padding and sees no real token.
+    const w = tf.tensor1d(mask.flatMap((r) => r.slice(1).map((m, t) => m * r[t])));
     const lp = selectLogprobs(model.logits(h), targets);
     return tf.neg(tf.div(tf.sum(tf.mul(lp, w)), tf.maximum(tf.sum(w), 1))) as tf.Scalar;
   });

@@ -1,0 +1,197 @@
+/**
+ * Putting a parsed dataset into the store: every record becomes a prompt, its samples and one
+ * feedback event, all written in ONE transaction, so an import lands whole or not at all.
+ *
+ * Trade-off: one transaction means every record is built in memory first — a few times the
+ * size of the file's text (the 2,312-pair HH-RLHF test split, 3.3 MB of text, is well within
+ * that). Batches of one transaction each would bound memory but need a clean-up pass to undo a
+ * half-done import after a failure. Every imported prompt carries the import id as its
+ * conversationId, so `deleteImport` removes one import completely either way.
+ *
+ * - preference pair → prompt, two samples, a pairwise event choosing 'a' (the chosen one);
+ *   pairs of one group (an OpenAssistant prompter message) share the prompt and its samples;
+ * - unpaired record → prompt, one sample, a rating (label true = thumbs up);
+ * - prompt-completion record → prompt, a demonstration.
+ */
+import type { DatasetRecords, Prompt } from '../io/formats/types';
+import {
+  IMPORTED_RESPONSE,
+  type FeedbackEvent,
+  type PromptRecord,
+  type SampleRecord,
+} from '../feedback/types';
+import { validateFeedback, validatePrompt, validateSample } from '../feedback/validate';
+import { newId, observed, reserveTimes, write, type Store } from './db';
+import { invalid } from './errors';
+import { deletePromptIn } from './feedback';
+
+export interface ImportRecords {
+  prompts: PromptRecord[];
+  samples: SampleRecord[];
+  feedback: FeedbackEvent[];
+}
+
+export interface ImportSummary {
+  importId: string;
+  prompts: number;
+  samples: number;
+  feedback: number;
+}
+
+/** Stores a parsed dataset in one transaction and returns what was written. */
+export async function importDataset(
+  store: Store,
+  data: DatasetRecords,
+  options: { importId?: string } = {},
+): Promise<ImportSummary> {
+  const importId = options.importId ?? newId();
+  const records = recordsForImport(data, importId, reserveTimes(data.records.length));
+  const context = { operation: `import ${data.records.length} records`, id: importId };
+  try {
+    records.prompts.forEach(validatePrompt);
+    records.samples.forEach(validateSample);
+    records.feedback.forEach(validateFeedback);
+  } catch (err) {
+    throw invalid((err as Error).message, { ...context, stores: [] }, err);
+  }
+
+  const stores: ['prompts', 'samples', 'feedback'] = ['prompts', 'samples', 'feedback'];
+  await write(store, stores, context, async (tx) => {
+    await Promise.all([
+      ...records.prompts.map((p) => observed(tx.objectStore('prompts').add(p))),
+      ...records.samples.map((s) => observed(tx.objectStore('samples').add(s))),
+      ...records.feedback.map((f) => observed(tx.objectStore('feedback').add(f))),
+    ]);
+  });
+  return {
+    importId,
+    prompts: records.prompts.length,
+    samples: records.samples.length,
+    feedback: records.feedback.length,
+  };
+}
+
+/** Deletes everything one import wrote, in one transaction. Returns the prompts deleted. */
+export async function deleteImport(store: Store, importId: string): Promise<number> {
+  const stores: ['prompts', 'samples', 'feedback'] = ['prompts', 'samples', 'feedback'];
+  return write(store, stores, { operation: 'delete import', id: importId }, async (tx) => {
+    const ids = await tx.objectStore('prompts').index('conversationId').getAllKeys(importId);
+    for (const id of ids) await deletePromptIn(tx, id);
+    return ids.length;
+  });
+}
+
+/**
+ * The records an import writes. Record i gets createdAt = firstTime + i, so the file's order
+ * is kept wherever records are sorted by time (and exports come out in file order).
+ */
+export function recordsForImport(
+  data: DatasetRecords,
+  importId: string,
+  firstTime: number,
+): ImportRecords {
+  const out: ImportRecords = { prompts: [], samples: [], feedback: [] };
+  const groups = new Map<string, { prompt: PromptRecord; samples: Map<string, SampleRecord> }>();
+
+  const addPrompt = (prompt: Prompt, createdAt: number): PromptRecord => {
+    const record: PromptRecord = {
+      id: newId(),
+      conversationId: importId,
+      text: typeof prompt === 'string' ? prompt : prompt[prompt.length - 1].content,
+      messages: typeof prompt === 'string' ? [] : prompt.map((m) => ({ ...m })),
+      createdAt,
+      source: 'import',
+    };
+    out.prompts.push(record);
+    return record;
+  };
+  const shown = new Map<string, number>();
+  const addSample = (prompt: PromptRecord, text: string, createdAt: number): SampleRecord => {
+    const shownPosition = shown.get(prompt.id) ?? 0;
+    shown.set(prompt.id, shownPosition + 1);
+    const sample: SampleRecord = {
+      id: newId(),
+      promptId: prompt.id,
+      text,
+      tokenIds: [],
+      checkpointId: IMPORTED_RESPONSE,
+      sampling: null,
+      shownPosition,
+      createdAt,
+    };
+    out.samples.push(sample);
+    return sample;
+  };
+  const base = (promptId: string, createdAt: number) => ({
+    id: newId(),
+    promptId,
+    createdAt,
+    synthetic: false,
+  });
+
+  switch (data.kind) {
+    case 'preference':
+      data.records.forEach((r, i) => {
+        const time = firstTime + i;
+        let prompt: PromptRecord;
+        let chosen: SampleRecord;
+        let rejected: SampleRecord;
+        if (r.group === undefined) {
+          prompt = addPrompt(r.prompt, time);
+          chosen = addSample(prompt, r.chosen, time);
+          rejected = addSample(prompt, r.rejected, time);
+        } else {
+          // Responses of one group are stored once and compared by several events.
+          const key = groupKey(r.group, r.prompt);
+          const g = groups.get(key) ?? { prompt: addPrompt(r.prompt, time), samples: new Map() };
+          groups.set(key, g);
+          const sampleFor = (text: string) => {
+            const known = g.samples.get(text) ?? addSample(g.prompt, text, time);
+            g.samples.set(text, known);
+            return known;
+          };
+          prompt = g.prompt;
+          chosen = sampleFor(r.chosen);
+          // Two equal texts still need two samples: a pairwise event compares two ids.
+          rejected =
+            r.rejected === r.chosen ? addSample(prompt, r.rejected, time) : sampleFor(r.rejected);
+        }
+        out.feedback.push({
+          ...base(prompt.id, time),
+          kind: 'pairwise',
+          a: chosen.id,
+          b: rejected.id,
+          choice: 'a',
+          shownOrder: [chosen.id, rejected.id],
+        });
+      });
+      break;
+    case 'unpaired':
+      data.records.forEach((r, i) => {
+        const time = firstTime + i;
+        const prompt = addPrompt(r.prompt, time);
+        const sample = addSample(prompt, r.completion, time);
+        out.feedback.push({
+          ...base(prompt.id, time),
+          kind: 'rating',
+          sampleId: sample.id,
+          value: r.label ? 1 : -1,
+          reasons: [],
+        });
+      });
+      break;
+    case 'prompt-completion':
+      data.records.forEach((r, i) => {
+        const time = firstTime + i;
+        const prompt = addPrompt(r.prompt, time);
+        out.feedback.push({ ...base(prompt.id, time), kind: 'demonstration', text: r.completion });
+      });
+      break;
+  }
+  return out;
+}
+
+/** Same group name with a different prompt is a different group. */
+function groupKey(group: string, prompt: Prompt): string {
+  return `${group}\u0000${JSON.stringify(prompt)}`;
+}

@@ -1,0 +1,127 @@
+import { openAsBlob } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { freshStore } from './helpers';
+import {
+  HH_RLHF_FILE,
+  HH_RLHF_PRESENT,
+  HH_RLHF_SKIP_REASON,
+  hhRlhfOriginals,
+} from '../io/formats/hh-file';
+import { deriveTrainingData } from '../../src/feedback/derive';
+import { parseDataset } from '../../src/io/formats/dataset';
+import { hhRlhfLines } from '../../src/io/formats/hh-rlhf';
+import type { Message } from '../../src/io/formats/types';
+import { countFeedback, loadFeedbackData } from '../../src/store/feedback';
+import { deleteImport, importDataset } from '../../src/store/import';
+
+const CONV: Message[] = [{ role: 'user', content: 'Sky?' }];
+
+describe('importDataset', () => {
+  it('stores each pair as a prompt, two samples and a pairwise choice, and derives them back', async () => {
+    const store = await freshStore();
+    const records = [
+      { prompt: 'Sky is ', chosen: 'blue', rejected: 'green' },
+      { prompt: CONV, chosen: 'Blue.', rejected: '' },
+    ];
+    const summary = await importDataset(
+      store,
+      { kind: 'preference', records },
+      { importId: 'imp1' },
+    );
+    expect(summary).toEqual({ importId: 'imp1', prompts: 2, samples: 4, feedback: 2 });
+
+    const data = await loadFeedbackData(store);
+    const text = data.prompts.find((p) => p.messages.length === 0)!;
+    expect(text).toMatchObject({ text: 'Sky is ', conversationId: 'imp1', source: 'import' });
+    expect(data.samples.every((s) => s.checkpointId === 'import' && s.sampling === null)).toBe(
+      true,
+    );
+    expect(
+      data.feedback.every((e) => e.kind === 'pairwise' && e.choice === 'a' && !e.synthetic),
+    ).toBe(true);
+
+    const derived = deriveTrainingData(data);
+    expect(
+      derived.pairs.map(({ prompt, chosen, rejected }) => ({ prompt, chosen, rejected })),
+    ).toEqual(records);
+  });
+
+  it('stores the pairs of one ranking group over shared samples', async () => {
+    const P = [{ role: 'user' as const, content: 'Name a colour.' }];
+    const records = [
+      { prompt: P, chosen: 'Blue.', rejected: 'Green.', group: 'p1' },
+      { prompt: P, chosen: 'Blue.', rejected: 'Dunno.', group: 'p1' },
+      { prompt: P, chosen: 'Green.', rejected: 'Dunno.', group: 'p1' },
+    ];
+    const store = await freshStore();
+    expect(await importDataset(store, { kind: 'preference', records })).toMatchObject({
+      prompts: 1,
+      samples: 3,
+      feedback: 3,
+    });
+
+    const derived = deriveTrainingData(await loadFeedbackData(store));
+    expect(derived.pairs.map(({ chosen, rejected }) => [chosen, rejected])).toEqual([
+      ['Blue.', 'Green.'],
+      ['Blue.', 'Dunno.'],
+      ['Green.', 'Dunno.'],
+    ]);
+  });
+
+  it('stores unpaired records as ratings and prompt-completion records as demonstrations', async () => {
+    const store = await freshStore();
+    const unpaired = [
+      { prompt: 'Hi ', completion: 'there', label: true },
+      { prompt: CONV, completion: 'Green.', label: false },
+    ];
+    const sft = [{ prompt: CONV, completion: 'Blue.' }];
+    await importDataset(store, { kind: 'unpaired', records: unpaired });
+    await importDataset(store, { kind: 'prompt-completion', records: sft });
+    expect(await countFeedback(store)).toEqual({
+      rating: 2,
+      ranking: 0,
+      pairwise: 0,
+      demonstration: 1,
+      total: 3,
+    });
+
+    const derived = deriveTrainingData(await loadFeedbackData(store));
+    expect(
+      derived.unpaired.map(({ prompt, completion, label }) => ({ prompt, completion, label })),
+    ).toEqual(unpaired);
+    expect(
+      derived.demonstrations.map(({ prompt, completion }) => ({ prompt, completion })),
+    ).toEqual(sft);
+    // Each record has its own prompt, so one file's thumbs never pair up with each other.
+    expect(derived.counts.pairs.total).toBe(0);
+  });
+
+  it('deletes exactly one import', async () => {
+    const store = await freshStore();
+    const pair = { prompt: 'a ', chosen: 'b', rejected: 'c' };
+    const first = await importDataset(store, { kind: 'preference', records: [pair, pair] });
+    await importDataset(store, { kind: 'preference', records: [pair] });
+    expect(await deleteImport(store, first.importId)).toBe(2);
+    const left = await loadFeedbackData(store);
+    expect([left.prompts.length, left.samples.length, left.feedback.length]).toEqual([1, 2, 1]);
+  });
+});
+
+describe('the real HH-RLHF test split through the store', () => {
+  it('imports 2,312 pairs in one transaction and exports the same file back', async (ctx) => {
+    if (!HH_RLHF_PRESENT) ctx.skip(HH_RLHF_SKIP_REASON);
+
+    const parsed = await parseDataset(await openAsBlob(HH_RLHF_FILE));
+    if (!parsed.ok) throw new Error('the file did not parse');
+    const store = await freshStore();
+    const summary = await importDataset(store, parsed.data);
+    expect(summary).toMatchObject({ prompts: 2312, samples: 4624, feedback: 2312 });
+    expect(await countFeedback(store)).toMatchObject({ pairwise: 2312, total: 2312 });
+
+    // Store → derived pairs → HH-RLHF lines: the original records, in the original order.
+    const derived = deriveTrainingData(await loadFeedbackData(store));
+    expect(derived.counts.pairs).toEqual({ ranking: 0, pairwise: 2312, rating: 0, total: 2312 });
+    const exported = [...hhRlhfLines(derived.pairs)].map((line) => JSON.parse(line));
+    expect(exported).toEqual(hhRlhfOriginals());
+  });
+});
