@@ -20,7 +20,8 @@ export function bytesToUnicode(): string[] {
 }
 
 /** GPT-2's pre-tokenisation pattern. */
-export const GPT2_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+export const GPT2_PATTERN =
+  /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
 export interface BPEResult {
   vocab: Record<string, number>;
@@ -92,9 +93,22 @@ export function toTokenizerJson(bpe: BPEResult, specials: string[]): object {
   let next = Object.keys(vocab).length;
   const added = specials.map((content) => {
     vocab[content] = next;
-    return { id: next++, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
+    return {
+      id: next++,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    };
   });
-  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
+  const byteLevel = {
+    type: 'ByteLevel',
+    add_prefix_space: false,
+    trim_offsets: true,
+    use_regex: true,
+  };
   return {
     version: '1.0',
     truncation: null,

@@ -24,7 +24,12 @@ const software = [
   '--use-angle=swiftshader',
 ];
 
-const hardware = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--ignore-gpu-blocklist', '--use-angle=vulkan'];
+const hardware = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--ignore-gpu-blocklist',
+  '--use-angle=vulkan',
+];
 
 export const chromiumArgs = [...(process.env.CHROMIUM_GPU ? hardware : software), ...quiet];
 

@@ -6,7 +6,9 @@ import { dirname } from 'node:path';
 
 export async function useWasmBackend(): Promise<void> {
   const require = createRequire(import.meta.url);
-  const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+  const dist = dirname(
+    require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'),
+  );
   setWasmPaths(dist + '/');
   await tf.setBackend('wasm');
   await tf.ready();

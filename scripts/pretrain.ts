@@ -109,7 +109,9 @@ function pack(dialogues: typeof corpus): { ids: number[][]; mask: number[][] } {
 const trainRows = pack(train);
 const valRows = pack(val);
 const realTokens = trainRows.mask.flat().reduce((a, b) => a + b, 0);
-console.log(`rows: ${trainRows.ids.length} train (${realTokens} tokens), ${valRows.ids.length} val`);
+console.log(
+  `rows: ${trainRows.ids.length} train (${realTokens} tokens), ${valRows.ids.length} val`,
+);
 
 // 4. Model.
 await useWasmBackend();
@@ -151,7 +153,9 @@ const B = n('batch');
 const lr0 = n('lr');
 const warmup = Math.min(100, Math.floor(steps / 10));
 const lrAt = (s: number) =>
-  s < warmup ? (lr0 * (s + 1)) / warmup : lr0 * (0.1 + 0.45 * (1 + Math.cos((Math.PI * (s - warmup)) / (steps - warmup))));
+  s < warmup
+    ? (lr0 * (s + 1)) / warmup
+    : lr0 * (0.1 + 0.45 * (1 + Math.cos((Math.PI * (s - warmup)) / (steps - warmup))));
 const optimizer = tf.train.adam(lr0, 0.9, 0.95, 1e-8);
 const rand = seededRandom(seed + 1000);
 let order: number[] = [];
@@ -189,7 +193,11 @@ async function validationLoss(): Promise<number> {
 
 async function save(step: number, trainLoss: number, valLoss?: number) {
   const tensors = await model.toTensors();
-  const meta: Record<string, string> = { format: 'pt', step: String(step), train_loss: trainLoss.toFixed(4) };
+  const meta: Record<string, string> = {
+    format: 'pt',
+    step: String(step),
+    train_loss: trainLoss.toFixed(4),
+  };
   if (valLoss !== undefined) meta.val_loss = valLoss.toFixed(4);
   writeFileSync(ckptPath, writeSafetensors(tensors, meta));
   writeFileSync(join(out, 'config.json'), JSON.stringify(config, null, 2) + '\n');
@@ -202,7 +210,11 @@ let windowTokens = 0;
 for (let step = startStep; step < steps; step++) {
   (optimizer as unknown as { learningRate: number }).learningRate = lrAt(step);
   const { ids, mask } = nextBatch();
-  const loss = optimizer.minimize(() => languageModelLoss(model, ids, mask), true, model.trainableVariables())!;
+  const loss = optimizer.minimize(
+    () => languageModelLoss(model, ids, mask),
+    true,
+    model.trainableVariables(),
+  )!;
   const l = (await loss.data())[0];
   loss.dispose();
   if (!Number.isFinite(l)) throw new Error(`non-finite loss at step ${step}`);
@@ -212,7 +224,9 @@ for (let step = startStep; step < steps; step++) {
   windowTokens += real;
   if ((step + 1) % 20 === 0) {
     const tps = (windowTokens / (Date.now() - windowStart)) * 1000;
-    console.log(`step ${step + 1}/${steps} loss ${ema.toFixed(3)} lr ${lrAt(step).toExponential(2)} ${tps.toFixed(0)} tok/s ${elapsed()}`);
+    console.log(
+      `step ${step + 1}/${steps} loss ${ema.toFixed(3)} lr ${lrAt(step).toExponential(2)} ${tps.toFixed(0)} tok/s ${elapsed()}`,
+    );
     windowStart = Date.now();
     windowTokens = 0;
   }
@@ -225,7 +239,13 @@ await save(steps, ema, valLoss);
 const samples: string[] = [];
 for (const [i, prompt] of EVAL_PROMPTS.slice(0, 8).entries()) {
   const ids = tok.applyChatTemplate([{ role: 'user', content: prompt }]);
-  const g = await generate(model, [ids, ids], { maxNewTokens: 60, temperature: 0.8, topK: 40, topP: 0.95, seed: i });
+  const g = await generate(model, [ids, ids], {
+    maxNewTokens: 60,
+    temperature: 0.8,
+    topK: 40,
+    topP: 0.95,
+    seed: i,
+  });
   for (const t of g.tokens) samples.push(`- **${prompt}** → ${tok.decode(t)}`);
 }
 const minutes = (Date.now() - started) / 60000;
@@ -233,12 +253,30 @@ const card = modelCard({ valLoss, trainLoss: ema, minutes, tokensSeen, samples }
 writeFileSync(join(out, 'README.md'), card);
 writeFileSync(
   join(out, 'generation_config.json'),
-  JSON.stringify({ eos_token_id: tok.eosId, pad_token_id: tok.padId, do_sample: true, temperature: 0.8, top_k: 40, top_p: 0.95, max_new_tokens: 60 }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      eos_token_id: tok.eosId,
+      pad_token_id: tok.padId,
+      do_sample: true,
+      temperature: 0.8,
+      top_k: 40,
+      top_p: 0.95,
+      max_new_tokens: 60,
+    },
+    null,
+    2,
+  ) + '\n',
 );
 console.log(`done: val loss ${valLoss.toFixed(3)}, ${minutes.toFixed(1)} min`);
 console.log(samples.join('\n'));
 
-function modelCard(r: { valLoss: number; trainLoss: number; minutes: number; tokensSeen: number; samples: string[] }) {
+function modelCard(r: {
+  valLoss: number;
+  trainLoss: number;
+  minutes: number;
+  tokensSeen: number;
+  samples: string[];
+}) {
   const cmd = `npm run pretrain -- --steps ${steps} --dialogues ${args.dialogues} --seed ${seed} --vocab ${args.vocab} --layers ${args.layers} --embd ${args.embd} --heads ${args.heads} --context ${T} --batch ${B} --lr ${args.lr}`;
   return `# thumbprint-tiny
 

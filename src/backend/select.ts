@@ -49,7 +49,8 @@ function configureWasm() {
 
 /** Describes the WebGPU adapter, or undefined when the browser has none. */
 export async function probeAdapter(): Promise<AdapterSummary | undefined> {
-  const gpu = (globalThis.navigator as Navigator & { gpu?: GPU }).gpu;
+  // Node 20 has no navigator at all; older browsers have one without gpu.
+  const gpu = (globalThis.navigator as (Navigator & { gpu?: GPU }) | undefined)?.gpu;
   if (!gpu) return undefined;
   const adapter = await gpu.requestAdapter().catch(() => null);
   if (!adapter) return undefined;
@@ -82,7 +83,9 @@ async function trySet(name: BackendName): Promise<boolean> {
  * Sets the backend. `preferred` forces one (falling back in order if it fails);
  * 'auto' picks WebGPU on hardware, else wasm, webgl, cpu.
  */
-export async function chooseBackend(preferred: BackendName | 'auto' = 'auto'): Promise<BackendInfo> {
+export async function chooseBackend(
+  preferred: BackendName | 'auto' = 'auto',
+): Promise<BackendInfo> {
   const adapter = await probeAdapter();
   let order: BackendName[];
   let reason: string;

@@ -20,7 +20,12 @@ const log = document.getElementById('log')!;
 try {
   const info = await chooseBackend(backend);
   if (backend !== 'auto' && info.name !== backend) throw new Error(`${backend} could not start`);
-  window.__bench = await runBench({ backend: info, modelUrl, quick, log: (s) => (log.textContent += '\n' + s) });
+  window.__bench = await runBench({
+    backend: info,
+    modelUrl,
+    quick,
+    log: (s) => (log.textContent += '\n' + s),
+  });
   log.textContent += '\ndone';
 } catch (e) {
   window.__bench = { error: e instanceof Error ? e.message : String(e) };

@@ -36,6 +36,7 @@ export class TokenizerError extends Error {
 
 // Placeholders cannot occur in real text: U+0000 is stripped from contents first.
 const HOLE = '\u0000';
+// eslint-disable-next-line no-control-regex -- U+0000 is the placeholder, on purpose
 const holeRe = /\u0000(\d+)\u0000/;
 
 export class TextTokenizer {

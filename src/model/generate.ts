@@ -40,7 +40,11 @@ export function leftPad(rows: number[][], padId: number): { ids: number[][]; mas
   };
 }
 
-export async function generate(model: GPT, prompts: number[][], o: GenerateOptions): Promise<Generation> {
+export async function generate(
+  model: GPT,
+  prompts: number[][],
+  o: GenerateOptions,
+): Promise<Generation> {
   validateSampling(o);
   const c = model.config;
   const eos = c.eos_token_id;
@@ -52,7 +56,10 @@ export async function generate(model: GPT, prompts: number[][], o: GenerateOptio
   const { ids, mask } = leftPad(prompts, pad);
   const batch = prompts.length;
   const maxNew = Math.min(o.maxNewTokens, c.n_positions - ids[0].length);
-  if (maxNew <= 0) throw new Error(`generate: prompts of ${ids[0].length} tokens leave no room in n_positions ${c.n_positions}`);
+  if (maxNew <= 0)
+    throw new Error(
+      `generate: prompts of ${ids[0].length} tokens leave no room in n_positions ${c.n_positions}`,
+    );
   const random = seededRandom(o.seed ?? (Math.random() * 2 ** 32) >>> 0);
   const useCache = o.useCache ?? true;
 

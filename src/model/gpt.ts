@@ -153,14 +153,26 @@ export class GPT {
       x = x.reshape([batch * time, d]);
 
       const toHeads = (t: tf.Tensor) =>
-        t.reshape([batch, time, heads, hd]).transpose([0, 2, 1, 3]).reshape([batch * heads, time, hd]);
+        t
+          .reshape([batch, time, heads, hd])
+          .transpose([0, 2, 1, 3])
+          .reshape([batch * heads, time, hd]);
 
       for (let i = 0; i < c.n_layer; i++) {
         const p = `h.${i}.`;
 
         // Attention: q, k, v come from one projection; slices, not split (wasm is slow there).
-        const h = layerNorm(x, this.p(p + 'ln_1.weight'), this.p(p + 'ln_1.bias'), c.layer_norm_epsilon);
-        const qkv = linear(h as tf.Tensor2D, this.p(p + 'attn.c_attn.weight'), this.p(p + 'attn.c_attn.bias'));
+        const h = layerNorm(
+          x,
+          this.p(p + 'ln_1.weight'),
+          this.p(p + 'ln_1.bias'),
+          c.layer_norm_epsilon,
+        );
+        const qkv = linear(
+          h as tf.Tensor2D,
+          this.p(p + 'attn.c_attn.weight'),
+          this.p(p + 'attn.c_attn.bias'),
+        );
         const q = toHeads(tf.slice(qkv, [0, 0], [-1, d]));
         let k = toHeads(tf.slice(qkv, [0, d], [-1, d])) as tf.Tensor3D;
         let v = toHeads(tf.slice(qkv, [0, 2 * d], [-1, d])) as tf.Tensor3D;
@@ -177,12 +189,29 @@ export class GPT {
           .reshape([batch, heads, time, hd])
           .transpose([0, 2, 1, 3])
           .reshape([batch * time, d]);
-        x = tf.add(x, linear(att as tf.Tensor2D, this.p(p + 'attn.c_proj.weight'), this.p(p + 'attn.c_proj.bias')));
+        x = tf.add(
+          x,
+          linear(
+            att as tf.Tensor2D,
+            this.p(p + 'attn.c_proj.weight'),
+            this.p(p + 'attn.c_proj.bias'),
+          ),
+        );
 
         // MLP
-        const h2 = layerNorm(x, this.p(p + 'ln_2.weight'), this.p(p + 'ln_2.bias'), c.layer_norm_epsilon);
-        const up = geluNew(linear(h2 as tf.Tensor2D, this.p(p + 'mlp.c_fc.weight'), this.p(p + 'mlp.c_fc.bias')));
-        x = tf.add(x, linear(up as tf.Tensor2D, this.p(p + 'mlp.c_proj.weight'), this.p(p + 'mlp.c_proj.bias')));
+        const h2 = layerNorm(
+          x,
+          this.p(p + 'ln_2.weight'),
+          this.p(p + 'ln_2.bias'),
+          c.layer_norm_epsilon,
+        );
+        const up = geluNew(
+          linear(h2 as tf.Tensor2D, this.p(p + 'mlp.c_fc.weight'), this.p(p + 'mlp.c_fc.bias')),
+        );
+        x = tf.add(
+          x,
+          linear(up as tf.Tensor2D, this.p(p + 'mlp.c_proj.weight'), this.p(p + 'mlp.c_proj.bias')),
+        );
       }
       const out = layerNorm(x, this.p('ln_f.weight'), this.p('ln_f.bias'), c.layer_norm_epsilon);
       return out.reshape([batch, time, d]) as tf.Tensor3D;

@@ -31,7 +31,9 @@ export class ScalarHead {
 
   /** Small random weights (std 1/sqrt(d+1), as TRL's value head), zero bias. */
   static init(name: string, nEmbd: number, seed = 0): ScalarHead {
-    const w = tf.tidy(() => tf.randomNormal([nEmbd, 1], 0, 1 / Math.sqrt(nEmbd + 1), 'float32', seed));
+    const w = tf.tidy(() =>
+      tf.randomNormal([nEmbd, 1], 0, 1 / Math.sqrt(nEmbd + 1), 'float32', seed),
+    );
     return new ScalarHead(name, ownVariable(w), ownVariable(tf.zeros([1])));
   }
 
@@ -40,11 +42,18 @@ export class ScalarHead {
     const b = tensors.get(`${name}.bias`);
     if (!w || !b) throw new Error(`checkpoint has no "${name}.weight" / "${name}.bias"`);
     const d = w.data.length;
-    return new ScalarHead(name, ownVariable(tf.tensor(w.data, [d, 1])), ownVariable(tf.tensor(b.data, [1])));
+    return new ScalarHead(
+      name,
+      ownVariable(tf.tensor(w.data, [d, 1])),
+      ownVariable(tf.tensor(b.data, [1])),
+    );
   }
 
   async toTensors(into: Map<string, { shape: number[]; data: Float32Array }>) {
-    into.set(`${this.name}.weight`, { shape: this.weight.shape.slice(), data: (await this.weight.data()) as Float32Array });
+    into.set(`${this.name}.weight`, {
+      shape: this.weight.shape.slice(),
+      data: (await this.weight.data()) as Float32Array,
+    });
     into.set(`${this.name}.bias`, { shape: [1], data: (await this.bias.data()) as Float32Array });
   }
 
@@ -52,7 +61,9 @@ export class ScalarHead {
   perToken(hidden: tf.Tensor3D): tf.Tensor2D {
     return tf.tidy(() => {
       const [b, t, d] = hidden.shape;
-      return tf.add(tf.matMul(hidden.reshape([b * t, d]) as tf.Tensor2D, this.weight), this.bias).reshape([b, t]);
+      return tf
+        .add(tf.matMul(hidden.reshape([b * t, d]) as tf.Tensor2D, this.weight), this.bias)
+        .reshape([b, t]);
     });
   }
 
@@ -62,7 +73,13 @@ export class ScalarHead {
       const [b, t, d] = hidden.shape;
       const flat = hidden.reshape([b * t, d]) as tf.Tensor2D;
       // A one-hot row selector keeps the gradient on every backend: [batch, b·t] · [b·t, d].
-      const sel = oneHotFloat(tf.tensor1d(lastIndex.map((i, row) => row * t + i), 'int32'), b * t);
+      const sel = oneHotFloat(
+        tf.tensor1d(
+          lastIndex.map((i, row) => row * t + i),
+          'int32',
+        ),
+        b * t,
+      );
       const h = tf.matMul(sel, flat);
       return tf.add(tf.matMul(h, this.weight), this.bias).reshape([b]) as tf.Tensor1D;
     });

@@ -30,7 +30,11 @@ async function fetchJson(url: string, file: string): Promise<unknown> {
 }
 
 /** Reads a response body with progress; total from Content-Length when the server sends it. */
-async function fetchBytes(url: string, file: string, onProgress?: LoadProgress): Promise<ArrayBuffer> {
+async function fetchBytes(
+  url: string,
+  file: string,
+  onProgress?: LoadProgress,
+): Promise<ArrayBuffer> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${file}: HTTP ${res.status} from ${url}`);
   const total = Number(res.headers.get('content-length') ?? 0);
@@ -55,7 +59,10 @@ async function fetchBytes(url: string, file: string, onProgress?: LoadProgress):
 }
 
 /** Fetches every file of a model folder (URL ending in '/'). */
-export async function fetchModelFiles(baseUrl: string, onProgress?: LoadProgress): Promise<ModelFiles> {
+export async function fetchModelFiles(
+  baseUrl: string,
+  onProgress?: LoadProgress,
+): Promise<ModelFiles> {
   const base = baseUrl.endsWith('/') ? baseUrl : baseUrl + '/';
   const [config, tokenizerJson, tokenizerConfig] = await Promise.all([
     fetchJson(base + 'config.json', 'config.json'),
@@ -71,14 +78,19 @@ export async function fetchModelFiles(baseUrl: string, onProgress?: LoadProgress
   };
 }
 
-export function makeTokenizer(files: Pick<ModelFiles, 'tokenizerJson' | 'tokenizerConfig'>): TextTokenizer {
+export function makeTokenizer(
+  files: Pick<ModelFiles, 'tokenizerJson' | 'tokenizerConfig'>,
+): TextTokenizer {
   // A model without a chat template gets ours, so that chat still works.
   const cfg = { chat_template: CHAT_TEMPLATE, ...files.tokenizerConfig };
   return new TextTokenizer(files.tokenizerJson, cfg);
 }
 
 /** Decodes safetensors bytes into a model (validated before anything large is allocated). */
-export function modelFromWeights(config: GPT2Config, weights: ArrayBuffer): {
+export function modelFromWeights(
+  config: GPT2Config,
+  weights: ArrayBuffer,
+): {
   model: GPT;
   extra: Map<string, TensorRecord>;
 } {
@@ -86,6 +98,8 @@ export function modelFromWeights(config: GPT2Config, weights: ArrayBuffer): {
   const model = GPT.fromTensors(config, file.tensors);
   // Tensors the trunk does not use (value or reward heads) are handed back.
   const used = new Set(model.params.keys());
-  const extra = new Map([...file.tensors].filter(([k]) => !used.has(k) && !used.has(k.replace(/^transformer\./, ''))));
+  const extra = new Map(
+    [...file.tensors].filter(([k]) => !used.has(k) && !used.has(k.replace(/^transformer\./, ''))),
+  );
   return { model, extra };
 }

@@ -17,15 +17,29 @@ export interface ScoredBatch {
 }
 
 /** Lays out prompts (left-padded) and responses (right-padded) in one batch. */
-export function layoutBatch(prompts: number[][], responses: number[][], padId: number): ScoredBatch {
+export function layoutBatch(
+  prompts: number[][],
+  responses: number[][],
+  padId: number,
+): ScoredBatch {
   const P = Math.max(...prompts.map((p) => p.length));
   const R = Math.max(1, ...responses.map((r) => r.length));
   const ids: number[][] = [];
   const mask: number[][] = [];
   prompts.forEach((p, b) => {
     const r = responses[b];
-    ids.push([...new Array(P - p.length).fill(padId), ...p, ...r, ...new Array(R - r.length).fill(padId)]);
-    mask.push([...new Array(P - p.length).fill(0), ...p.map(() => 1), ...r.map(() => 1), ...new Array(R - r.length).fill(0)]);
+    ids.push([
+      ...new Array(P - p.length).fill(padId),
+      ...p,
+      ...r,
+      ...new Array(R - r.length).fill(padId),
+    ]);
+    mask.push([
+      ...new Array(P - p.length).fill(0),
+      ...p.map(() => 1),
+      ...r.map(() => 1),
+      ...new Array(R - r.length).fill(0),
+    ]);
   });
   return { ids, mask, responseStart: P };
 }
@@ -59,9 +73,18 @@ export function responseLogprobs(
     const { hidden } = model.forward({ ids, mask: batch.mask });
     // Position t predicts token t + 1: response token j is predicted at column P - 1 + j.
     const h = hidden.slice([0, P - 1, 0], [B, R, d]) as tf.Tensor3D;
-    const logits = tf.div(model.logits(h.reshape([B * R, d]) as tf.Tensor2D), temperature) as tf.Tensor2D;
-    const targets = tf.tensor1d(batch.ids.flatMap((row) => row.slice(P)), 'int32');
-    const respMask = tf.tensor2d(batch.mask.map((row) => row.slice(P)), [B, R]);
+    const logits = tf.div(
+      model.logits(h.reshape([B * R, d]) as tf.Tensor2D),
+      temperature,
+    ) as tf.Tensor2D;
+    const targets = tf.tensor1d(
+      batch.ids.flatMap((row) => row.slice(P)),
+      'int32',
+    );
+    const respMask = tf.tensor2d(
+      batch.mask.map((row) => row.slice(P)),
+      [B, R],
+    );
     const lp = tf.mul(selectLogprobs(logits, targets).reshape([B, R]), respMask) as tf.Tensor2D;
     return keepLogits ? { logprobs: lp, hidden: h, logits } : { logprobs: lp, hidden: h };
   });
@@ -75,7 +98,10 @@ export function languageModelLoss(model: GPT, ids: number[][], mask: number[][])
     const d = model.config.n_embd;
     const { hidden } = model.forward({ ids: tf.tensor2d(ids, [B, L], 'int32'), mask });
     const h = hidden.slice([0, 0, 0], [B, L - 1, d]).reshape([B * (L - 1), d]) as tf.Tensor2D;
-    const targets = tf.tensor1d(ids.flatMap((r) => r.slice(1)), 'int32');
+    const targets = tf.tensor1d(
+      ids.flatMap((r) => r.slice(1)),
+      'int32',
+    );
     // A target counts when it and the position predicting it are both real: with left
     // padding, the column before the first real token is padding and sees no real token.
     const w = tf.tensor1d(mask.flatMap((r) => r.slice(1).map((m, t) => m * r[t])));

@@ -40,5 +40,7 @@ export function emit<K extends keyof AppEventMap>(type: K, detail: AppEventMap[K
 }
 
 declare global {
+  // Merging the app's events into the DOM's map types window.addEventListener for them.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface WindowEventMap extends AppEventMap {}
 }

@@ -79,7 +79,13 @@ export interface EngineResults {
   'use-checkpoint': ModelSummary;
   score: number[];
   tokenize: number[];
-  train: { runId: string; status: 'done' | 'stopped' | 'failed'; checkpointId?: string };
+  train: {
+    runId: string;
+    status: 'done' | 'stopped' | 'failed';
+    checkpointId?: string;
+    /** After PPO: the policy, which now holds the run's last checkpoint (the chat samples it). */
+    policy?: ModelSummary;
+  };
   control: { ok: true };
   cancel: { ok: true };
 }

@@ -118,7 +118,14 @@ export class Trainer {
       model = RewardModel.fromPolicy(engine.policy!, Number(config.seed ?? 0));
       trainer = new RewardTrainer(model, data, config);
       const msg = `${trainer.train.length} training and ${trainer.heldOut.length} held-out groups`;
-      onProgress({ task: 'reward', step: 0, totalSteps: trainer.totalSteps, fraction: 0, elapsedMs: 0, message: msg });
+      onProgress({
+        task: 'reward',
+        step: 0,
+        totalSteps: trainer.totalSteps,
+        fraction: 0,
+        elapsedMs: 0,
+        message: msg,
+      });
 
       // 2. Bradley–Terry training, step by step.
       let status: Status = 'done';
@@ -133,13 +140,37 @@ export class Trainer {
       }
 
       // 3. Calibration on reference-policy samples: mean 0, std 1.
-      onProgress({ task: 'reward', step: trainer.totalSteps, totalSteps: trainer.totalSteps, fraction: 1, elapsedMs: 0, message: 'Calibrating on reference replies…' });
+      onProgress({
+        task: 'reward',
+        step: trainer.totalSteps,
+        totalSteps: trainer.totalSteps,
+        fraction: 1,
+        elapsedMs: 0,
+        message: 'Calibrating on reference replies…',
+      });
       const prompts = data.prompts.slice(0, 32);
-      const g = await generate(engine.reference!, prompts, { temperature: 1, topK: 0, topP: 1, maxNewTokens: this.limits().maxResponseTokens, seed: 1 });
+      const g = await generate(engine.reference!, prompts, {
+        temperature: 1,
+        topK: 0,
+        topP: 1,
+        maxNewTokens: this.limits().maxResponseTokens,
+        seed: 1,
+      });
       try {
-        await model.calibrate(prompts, g.tokens.map((t) => (t.length ? t : [tok.eosId])));
+        await model.calibrate(
+          prompts,
+          g.tokens.map((t) => (t.length ? t : [tok.eosId])),
+        );
       } catch (e) {
-        onProgress({ task: 'reward', step: 0, totalSteps: 0, fraction: 1, elapsedMs: 0, message: 'calibration skipped', notice: (e as Error).message });
+        onProgress({
+          task: 'reward',
+          step: 0,
+          totalSteps: 0,
+          fraction: 1,
+          elapsedMs: 0,
+          message: 'calibration skipped',
+          notice: (e as Error).message,
+        });
       }
 
       // 4. Checkpoint: trunk + head, calibration in its metrics.
@@ -153,7 +184,11 @@ export class Trainer {
         parentId: engine.policyCheckpointId,
         config: engine.files!.config,
         weights: toArrayBuffer(tensors, { gain: String(model.gain), bias: String(model.bias) }),
-        metrics: { gain: model.gain, bias: model.bias, ...(evalAcc !== undefined ? { 'eval/accuracy': evalAcc } : {}) },
+        metrics: {
+          gain: model.gain,
+          bias: model.bias,
+          ...(evalAcc !== undefined ? { 'eval/accuracy': evalAcc } : {}),
+        },
       });
       await updateRunStatus(store, run.id, status, { lastCheckpointId: meta.id });
       engine.setRewardModel(model);
@@ -178,8 +213,17 @@ export class Trainer {
     const engine = this.engine;
     const tok = engine.tokenizer!;
     const store = await workerStore();
-    const { checkpointEvery, prompts: extraPrompts, ...ppoPartial } = { ...DEFAULT_RUN, ...raw } as RunSettings & Partial<PPOConfig>;
-    let config = validatePPOConfig(ppoPartial);
+    // A resumed run keeps the settings it was started with.
+    let run = resumeRunId ? await getRun(store, resumeRunId) : undefined;
+    if (resumeRunId && !run) throw new Error(`run ${resumeRunId} is not in this browser's storage`);
+    if (run && run.kind !== 'ppo') throw new Error(`run ${run.id} is a ${run.kind} run, not PPO`);
+    if (run && ['done', 'stopped', 'failed'].includes(run.status)) {
+      throw new Error(`run ${run.id} is ${run.status} and cannot resume`);
+    }
+    const settings = { ...DEFAULT_RUN, ...(run ? run.config : raw) } as RunSettings &
+      Partial<PPOConfig>;
+    const { checkpointEvery, prompts: extraPrompts, ...ppoPartial } = settings;
+    const config = validatePPOConfig(ppoPartial);
     const reward = await engine.loadRewardModel();
 
     // 1. Prompts: the stored ones (chat and simulated first, imported if there are none) and
@@ -192,29 +236,31 @@ export class Trainer {
       ...chosen.map((p) => encodePrompt(tok, p.messages.length ? p.messages : p.text, limits)),
       ...extraPrompts.map((t) => encodePrompt(tok, t, limits)),
     ];
-    if (prompts.length === 0) throw new Error('PPO needs prompts: chat with the model or add prompts first');
+    if (prompts.length === 0)
+      throw new Error('PPO needs prompts: chat with the model or add prompts first');
 
     // 2. A new run, or the continuation of a paused or interrupted one from its checkpoint.
-    let run = resumeRunId ? await getRun(store, resumeRunId) : undefined;
     let valueHead: ScalarHead | undefined;
     let done = 0;
-    if (resumeRunId) {
-      if (!run) throw new Error(`run ${resumeRunId} is not in this browser's storage`);
-      if (['done', 'stopped', 'failed'].includes(run.status)) throw new Error(`run ${resumeRunId} is ${run.status} and cannot resume`);
-      config = validatePPOConfig(run.config as Partial<PPOConfig>);
+    if (run) {
       if (run.lastCheckpointId) {
         const ckpt = await getCheckpoint(store, run.lastCheckpointId);
-        if (!ckpt) throw new Error(`checkpoint ${run.lastCheckpointId} of run ${resumeRunId} is missing`);
+        if (!ckpt)
+          throw new Error(`checkpoint ${run.lastCheckpointId} of run ${resumeRunId} is missing`);
         const file = readSafetensors(ckpt.weights, `checkpoint ${ckpt.id}`);
         const loaded = GPT.fromTensors(engine.files!.config, file.tensors);
         engine.policy!.assign(loaded);
         loaded.dispose();
-        if (file.tensors.has('value.weight')) valueHead = ScalarHead.fromTensors('value', file.tensors);
+        if (file.tensors.has('value.weight'))
+          valueHead = ScalarHead.fromTensors('value', file.tensors);
         done = Number(file.metadata.step ?? 0);
       }
       await updateRunStatus(store, run.id, 'running');
     } else {
-      run = await createRun(store, { kind: 'ppo', config: { ...config, checkpointEvery } });
+      run = await createRun(store, {
+        kind: 'ppo',
+        config: { ...config, checkpointEvery, prompts: extraPrompts },
+      });
     }
     const runId = run.id;
 
@@ -224,9 +270,18 @@ export class Trainer {
     const trainerConfig = {
       ...config,
       totalSteps: remaining,
-      learningRate: config.annealLR ? (config.learningRate * remaining) / config.totalSteps : config.learningRate,
+      learningRate: config.annealLR
+        ? (config.learningRate * remaining) / config.totalSteps
+        : config.learningRate,
     };
-    const trainer = new PPOTrainer({ policy: engine.policy!, reference: engine.reference!, reward, prompts, config: trainerConfig, valueHead });
+    const trainer = new PPOTrainer({
+      policy: engine.policy!,
+      reference: engine.reference!,
+      reward,
+      prompts,
+      config: trainerConfig,
+      valueHead,
+    });
     let lastCheckpointId: string | undefined;
     const save = async (step: number, final: boolean) => {
       const tensors = await engine.policy!.toTensors();
@@ -253,13 +308,20 @@ export class Trainer {
         const r = await trainer.step();
         const step = done + r.step;
         await appendRunMetrics(store, runId, { step, values: r.metrics });
-        onProgress(this.report('ppo', { ...r, step, totalSteps: config.totalSteps }, `PPO: step ${step}/${config.totalSteps}`));
-        if (checkpointEvery > 0 && step % checkpointEvery === 0 && !trainer.done) await save(step, false);
+        onProgress(
+          this.report(
+            'ppo',
+            { ...r, step, totalSteps: config.totalSteps },
+            `PPO: step ${step}/${config.totalSteps}`,
+          ),
+        );
+        if (checkpointEvery > 0 && step % checkpointEvery === 0 && !trainer.done)
+          await save(step, false);
       }
       await save(done + trainer.stepsCompleted, true);
       await updateRunStatus(store, runId, status, { lastCheckpointId });
       engine.policyCheckpointId = lastCheckpointId!;
-      return { runId, status, checkpointId: lastCheckpointId };
+      return { runId, status, checkpointId: lastCheckpointId, policy: engine.summary() };
     } catch (e) {
       await updateRunStatus(store, runId, 'failed').catch(() => {});
       throw e;
@@ -271,7 +333,10 @@ export class Trainer {
 }
 
 /** Named tensors → safetensors bytes as an ArrayBuffer (what the store keeps). */
-function toArrayBuffer(tensors: Map<string, TensorRecord>, metadata: Record<string, string>): ArrayBuffer {
+function toArrayBuffer(
+  tensors: Map<string, TensorRecord>,
+  metadata: Record<string, string>,
+): ArrayBuffer {
   const bytes = writeSafetensors(tensors, metadata);
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
