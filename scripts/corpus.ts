@@ -21,6 +21,10 @@ import {
   WARM_LINES,
   type Topic,
 } from './corpus-data';
+import { EVAL_PROMPTS } from '../src/rl/eval-prompts';
+import { seededRandom } from '../src/model/sampling';
+
+export { EVAL_PROMPTS };
 
 /** The style axes a response was generated with. */
 export interface Traits {
@@ -48,41 +52,6 @@ export const LENGTH_WORDS = Object.freeze({
   medium: [11, 25],
   long: [26, 45],
 } as const);
-
-/**
- * Held-out everyday prompts for comparing the policy before and after RLHF. The generator
- * never emits these verbatim (it resamples on a hit), so they measure generalisation.
- */
-export const EVAL_PROMPTS: readonly string[] = Object.freeze([
-  'What should I cook for dinner tonight?',
-  'How can I sleep better when I am worried?',
-  'Can you help me plan a weekend trip?',
-  'Tell me something fun about space.',
-  'How often do I water a small cactus?',
-  'What is a good name for a puppy?',
-  'How do I stay calm before a big exam?',
-  'Any tips for running in the rain?',
-  'Write a short birthday message for my sister.',
-  'How do I fix a flat tire on a bike?',
-  'What book should I read next?',
-  'How do I start learning Python?',
-  'Is it okay to drink coffee at night?',
-  'How can I save money on food?',
-  'What is a fun thing to do on a rainy day?',
-  'Hi! How is your day going?',
-]);
-
-/** Uniform float in [0, 1) from a 32-bit seed (mulberry32: tiny, fast, good enough here). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rng = () => number;
 
@@ -254,7 +223,7 @@ export function generateCorpus(count: number, seed: number): Dialogue[] {
   if (!Number.isFinite(seed)) {
     throw new Error(`scripts/corpus.ts generateCorpus: seed must be a finite number, got ${seed}`);
   }
-  const rng = mulberry32(seed);
+  const rng = seededRandom(seed);
   const out: Dialogue[] = [];
   for (let i = 0; i < count; i++) out.push(makeDialogue(rng));
   return out;

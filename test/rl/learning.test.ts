@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { toTokenizerJson, trainBPE } from '../../scripts/bpe';
-import { mulberry32 } from '../../scripts/corpus';
+import { seededRandom } from '../../src/model/sampling';
 import { useWasmBackend } from '../../scripts/node-wasm';
 import { CHAT_TEMPLATE, SPECIAL_TOKENS } from '../../src/io/chat-template';
 import { TextTokenizer } from '../../src/io/tokenizer';
@@ -68,7 +68,7 @@ const evalPrompts = allPrompts.filter((_, i) => i % 6 === 0);
 const trainPrompts = allPrompts.filter((_, i) => i % 6 !== 0);
 
 function corpus(count: number, seed: number): { prompt: string; response: string }[] {
-  const rng = mulberry32(seed);
+  const rng = seededRandom(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rng() * xs.length)];
   return Array.from({ length: count }, () => {
     const p = pick(trainPrompts);
