@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPT } from './gpt';
 import { selectLogprobs } from './ops';
+import { chunkedLogprobs } from './chunks';
 
 export interface ScoredBatch {
   /** [batch, P + R] token ids. */
@@ -73,10 +74,7 @@ export function responseLogprobs(
     const { hidden } = model.forward({ ids, mask: batch.mask });
     // Position t predicts token t + 1: response token j is predicted at column P - 1 + j.
     const h = hidden.slice([0, P - 1, 0], [B, R, d]) as tf.Tensor3D;
-    const logits = tf.div(
-      model.logits(h.reshape([B * R, d]) as tf.Tensor2D),
-      temperature,
-    ) as tf.Tensor2D;
+    const h2 = h.reshape([B * R, d]) as tf.Tensor2D;
     const targets = tf.tensor1d(
       batch.ids.flatMap((row) => row.slice(P)),
       'int32',
@@ -85,8 +83,18 @@ export function responseLogprobs(
       batch.mask.map((row) => row.slice(P)),
       [B, R],
     );
-    const lp = tf.mul(selectLogprobs(logits, targets).reshape([B, R]), respMask) as tf.Tensor2D;
-    return keepLogits ? { logprobs: lp, hidden: h, logits } : { logprobs: lp, hidden: h };
+    if (keepLogits) {
+      // The caller wants the whole distribution (entropy): one logits tensor.
+      const logits = tf.div(model.logits(h2), temperature) as tf.Tensor2D;
+      const lp = tf.mul(selectLogprobs(logits, targets).reshape([B, R]), respMask) as tf.Tensor2D;
+      return { logprobs: lp, hidden: h, logits };
+    }
+    // Otherwise the LM head runs in row chunks that stay under the device's binding limit.
+    const picked = chunkedLogprobs(h2, targets, (x) => model.logits(x), {
+      vocab: model.config.vocab_size,
+      temperature,
+    });
+    return { logprobs: tf.mul(picked.reshape([B, R]), respMask) as tf.Tensor2D, hidden: h };
   });
 }
 
@@ -105,7 +113,9 @@ export function languageModelLoss(model: GPT, ids: number[][], mask: number[][])
     // A target counts when it and the position predicting it are both real: with left
     // padding, the column before the first real token is padding and sees no real token.
     const w = tf.tensor1d(mask.flatMap((r) => r.slice(1).map((m, t) => m * r[t])));
-    const lp = selectLogprobs(model.logits(h), targets);
+    const lp = chunkedLogprobs(h, targets, (x) => model.logits(x), {
+      vocab: model.config.vocab_size,
+    });
     return tf.neg(tf.div(tf.sum(tf.mul(lp, w)), tf.maximum(tf.sum(w), 1))) as tf.Scalar;
   });
 }

@@ -4,6 +4,7 @@
  * without transpose flags, and has no kernel for the gradient of `gather`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedGeluNew, fusedKernelsActive, fusedLayerNorm, fusedSelectLogprobs } from './kernels';
 
 const onWasm = () => tf.getBackend() === 'wasm';
 
@@ -92,25 +93,54 @@ export const embed = tf.customGrad(((table: tf.Tensor, ids: tf.Tensor, save: tf.
   };
 }) as unknown as GradFn) as unknown as Binary;
 
-/** LayerNorm over the last axis, biased variance as in PyTorch. */
+/**
+ * LayerNorm over the last axis, biased variance as in PyTorch. On webgpu one fused kernel
+ * (src/model/kernels/layernorm.ts); elsewhere the composite below.
+ */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number) {
+  if (fusedKernelsActive()) return fusedLayerNorm(x, gamma, beta, eps);
+  return layerNormComposite(x, gamma, beta, eps);
+}
+
+/** LayerNorm from plain TF.js ops: the reference for the fused kernel. */
+export function layerNormComposite(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number) {
   const { mean, variance } = tf.moments(x, -1, true);
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gamma), beta);
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
-/** GPT-2's tanh approximation of GELU ("gelu_new"). */
+/** GPT-2's tanh approximation of GELU ("gelu_new"); one fused kernel on webgpu. */
 export function geluNew(x: tf.Tensor): tf.Tensor {
+  if (fusedKernelsActive()) return fusedGeluNew(x);
+  return geluNewComposite(x);
+}
+
+/** gelu_new from plain TF.js ops: the reference for the fused kernel. */
+export function geluNewComposite(x: tf.Tensor): tf.Tensor {
   const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), SQRT_2_OVER_PI);
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
 }
 
 /**
- * Log-probabilities of chosen ids: logSoftmax(logits)[..., ids], logits [n, vocab], ids [n].
- * Selecting by one-hot product keeps the gradient on every backend.
+ * Log-probabilities of chosen ids: logSoftmax(logits / temperature)[i, ids[i]], logits
+ * [n, vocab], ids [n]. On webgpu one fused kernel that never materialises the softmax
+ * (src/model/kernels/logprobs.ts); elsewhere the composite below.
  */
-export function selectLogprobs(logits: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor1D {
+export function selectLogprobs(
+  logits: tf.Tensor2D,
+  ids: tf.Tensor1D,
+  temperature = 1,
+): tf.Tensor1D {
+  if (fusedKernelsActive()) return fusedSelectLogprobs(logits, ids, temperature);
+  return selectLogprobsComposite(temperature === 1 ? logits : tf.div(logits, temperature), ids);
+}
+
+/**
+ * The composite: selecting by one-hot product keeps the gradient on every backend. The
+ * reference for the fused kernel.
+ */
+export function selectLogprobsComposite(logits: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor1D {
   const logp = tf.logSoftmax(logits);
   const hot = oneHotFloat(ids, logits.shape[1]);
   return tf.sum(tf.mul(logp, hot), -1) as tf.Tensor1D;

@@ -11,13 +11,7 @@
  * composite does (its one-hot row is all zeros).
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  ElementwiseProgram,
-  type KernelArgs,
-  RowProgram,
-  rowPrologue,
-  run,
-} from './program';
+import { ElementwiseProgram, type KernelArgs, RowProgram, rowPrologue, run } from './program';
 
 export const CHOSEN_LOGPROBS = 'ThumbprintChosenLogprobs';
 export const CHOSEN_LOGPROBS_GRAD = 'ThumbprintChosenLogprobsGrad';
@@ -122,18 +116,19 @@ function chosenLogprobs(args: KernelArgs): tf.TensorInfo {
   const { logits, ids } = args.inputs;
   const [rows, cols] = logits.shape;
   const program = new ChosenLogprobsProgram(rows, cols);
-  return run(args.backend, program, [logits, ids], [
-    { type: 'float32', data: [invTempOf(args)] },
-  ]);
+  return run(args.backend, program, [logits, ids], [{ type: 'float32', data: [invTempOf(args)] }]);
 }
 
 function chosenLogprobsGrad(args: KernelArgs): tf.TensorInfo {
   const { logits, ids, stats, dy } = args.inputs;
   const [rows, cols] = logits.shape;
   const program = new ChosenLogprobsGradProgram(rows, cols);
-  return run(args.backend, program, [logits, ids, stats, dy], [
-    { type: 'float32', data: [invTempOf(args)] },
-  ]);
+  return run(
+    args.backend,
+    program,
+    [logits, ids, stats, dy],
+    [{ type: 'float32', data: [invTempOf(args)] }],
+  );
 }
 
 export const logprobsKernels: tf.KernelConfig[] = [
@@ -150,13 +145,21 @@ type Binary = (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
 function checkInputs(logits: tf.Tensor, ids: tf.Tensor, temperature: number) {
   if (logits.rank !== 2 || logits.dtype !== 'float32') {
-    throw new Error(`fusedSelectLogprobs: logits must be float32 [n, vocab], got ${logits.dtype} [${logits.shape}]`);
+    throw new Error(
+      `fusedSelectLogprobs: logits must be float32 [n, vocab], ` +
+        `got ${logits.dtype} [${logits.shape}]`,
+    );
   }
   if (ids.rank !== 1 || ids.dtype !== 'int32' || ids.shape[0] !== logits.shape[0]) {
-    throw new Error(`fusedSelectLogprobs: ids must be int32 [${logits.shape[0]}], got ${ids.dtype} [${ids.shape}]`);
+    throw new Error(
+      `fusedSelectLogprobs: ids must be int32 [${logits.shape[0]}], ` +
+        `got ${ids.dtype} [${ids.shape}]`,
+    );
   }
   if (!(temperature > 0) || !Number.isFinite(temperature)) {
-    throw new Error(`fusedSelectLogprobs: temperature must be a finite number > 0, got ${temperature}`);
+    throw new Error(
+      `fusedSelectLogprobs: temperature must be a finite number > 0, got ${temperature}`,
+    );
   }
 }
 

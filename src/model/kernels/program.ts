@@ -13,7 +13,7 @@ export type { WebGPUBackend, WebGPUProgram };
 
 /** The arguments tfjs hands a kernel function registered for the webgpu backend. */
 export interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
+  inputs: Record<string, tf.TensorInfo>;
   backend: WebGPUBackend;
   attrs?: tf.NamedAttrMap;
 }
@@ -23,13 +23,12 @@ export type Uniform = { type: 'float32' | 'int32'; data: number[] };
 
 /**
  * Threads per row for the one-workgroup-per-row kernels: a power of two (the tree
- * reductions halve it) and no wider than the row needs. 256 matches what tfjs's own
- * softmax uses for long rows.
+ * reductions halve it). tfjs's own reductions use 64 below 4,096 columns and 256 from there;
+ * on SwiftShader 256 threads for a 2,048-wide row measured slower than 64 (barriers are
+ * per-thread context switches on a CPU).
  */
 export function rowWorkgroupSize(cols: number): number {
-  if (cols >= 1024) return 256;
-  if (cols >= 128) return 128;
-  return 64;
+  return cols >= 4096 ? 256 : 64;
 }
 
 /** Base for programs that give one workgroup to each row of a [rows, cols] problem. */
@@ -40,7 +39,6 @@ export abstract class RowProgram implements WebGPUProgram {
   dispatchLayout = { x: [0] };
   dispatch: [number, number, number];
   workgroupSize: [number, number, number];
-  uniforms?: string;
 
   constructor(key: string, outputShape: number[], rows: number, cols: number) {
     this.outputShape = outputShape;
@@ -67,7 +65,6 @@ export abstract class ElementwiseProgram implements WebGPUProgram {
   dispatch: [number, number, number];
   workgroupSize: [number, number, number] = [256, 1, 1];
   size = true;
-  uniforms?: string;
 
   constructor(key: string, outputShape: number[]) {
     this.outputShape = outputShape;
@@ -95,15 +92,16 @@ export function rowPrologue(rows: string): string {
 }
 
 /**
- * Tree sum of `buf` (workgroup memory of WG floats, WG a power of two) into `buf[0]`.
+ * Tree sums of workgroup arrays `bufs` (WG floats each, WG a power of two) into `buf[0]`.
  * Every thread must reach it: it contains barriers.
  */
-export function treeSum(buf: string): string {
+export function treeSums(...bufs: string[]): string {
+  const adds = bufs.map((b) => `${b}[tid] = ${b}[tid] + ${b}[tid + half];`).join('\n          ');
   return `
       workgroupBarrier();
       for (var half = WG / 2; half > 0; half = half / 2) {
         if (tid < half) {
-          ${buf}[tid] = ${buf}[tid] + ${buf}[tid + half];
+          ${adds}
         }
         workgroupBarrier();
       }`;
@@ -114,17 +112,41 @@ export function treeSum(buf: string): string {
  * exp(2x) and return NaN once it overflows (tfjs's own Tanh kernel works around the same).
  */
 export const STABLE_TANH = `
-  fn stableTanh(x : f32) -> f32 {
-    let e = exp(-2.0 * abs(x));
-    return sign(x) * (1.0 - e) / (1.0 + e);
+  fn stableTanh(u : f32) -> f32 {
+    let e = exp(-2.0 * abs(u));
+    return sign(u) * (1.0 - e) / (1.0 + e);
   }`;
 
-/** Runs a program and returns its output as a tensor info of the given shape. */
+/** The device's maxStorageBufferBindingSize in bytes: the largest tensor a kernel can read. */
+export function bindingLimitOf(backend: WebGPUBackend): number {
+  return backend.device.limits.maxStorageBufferBindingSize;
+}
+
+/**
+ * Runs a program and returns its output. A tensor larger than the device's storage-buffer
+ * binding limit cannot be bound: WebGPU reports that asynchronously and the output stays
+ * zeros, so refuse it here with the sizes instead.
+ */
 export function run(
   backend: WebGPUBackend,
   program: WebGPUProgram,
   inputs: tf.TensorInfo[],
   uniforms: Uniform[] = [],
 ): tf.TensorInfo {
+  const limit = bindingLimitOf(backend);
+  const named = [
+    ...inputs.map((t, i) => [program.variableNames[i], t.shape] as const),
+    ['output', program.outputShape] as const,
+  ];
+  for (const [name, shape] of named) {
+    const bytes = shape.reduce((a, b) => a * b, 1) * 4;
+    if (bytes > limit) {
+      throw new Error(
+        `${program.shaderKey}: ${name} [${shape}] is ${bytes} bytes, above this GPU's ` +
+          `maxStorageBufferBindingSize of ${limit}; process fewer rows at a time ` +
+          `(see logitsChunkRows in src/model/chunks.ts)`,
+      );
+    }
+  }
   return backend.runWebGPUProgram(program, inputs, 'float32', uniforms);
 }
