@@ -1,82 +1,151 @@
 /**
  * npm run bench — measures every backend side by side in headless Chromium, in one run:
- * serves the bench page with Vite, opens it once per backend, prints a table with ratios
- * and writes bench-results/bench.json.
+ * serves the bench page with Vite, opens it once per backend (and once more for the peer,
+ * @genai-fi/nanogpt, on the backends it supports), prints the tables with their ratios and
+ * writes bench-results/bench.json.
  *
- *   npm run bench                       # all backends, embedded model
+ *   npm run bench                                  all backends, embedded model
  *   npm run bench -- --backends wasm,webgpu --quick
+ *   npm run bench -- --write-docs                  also (re)writes docs/PERFORMANCE.md
+ *   CHROMIUM_GPU=1 npm run bench                   on a machine with a GPU (scripts/chromium.ts)
+ *
+ * Which sizes run where is decided by the page (src/bench/page.ts): the cpu backend and a
+ * software WebGPU / WebGL adapter run the quick sizes once; the others run quick and full
+ * sizes, 3 repetitions. Quick sizes run everywhere, so the ratios compare like for like.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createServer } from 'vite';
 import { chromium } from 'playwright';
-import { assertChromium, chromiumArgs, chromiumPath } from './chromium';
+import { createServer } from 'vite';
 import type { BenchResult } from '../src/bench/measure';
+import type { PeerResult } from '../src/bench/peer';
+import {
+  type Failed,
+  type MachineInfo,
+  buildReport,
+  renderPerformanceDoc,
+} from '../src/bench/report';
+import { assertChromium, chromiumArgs, chromiumPath } from './chromium';
+
+/** The backends the peer bundles (src/bench/peer.ts says why it has no wasm). */
+const PEER_BACKENDS = ['webgpu', 'webgl', 'cpu'];
 
 const { values: args } = parseArgs({
   options: {
     backends: { type: 'string', default: 'webgpu,wasm,webgl,cpu' },
     quick: { type: 'boolean', default: false },
     model: { type: 'string', default: '/models/thumbprint-tiny/' },
+    /** Seconds one page may take. */
     timeout: { type: 'string', default: '900' },
+    'skip-peer': { type: 'boolean', default: false },
+    'write-docs': { type: 'boolean', default: false },
   },
 });
 
+/** CPU model, cores and memory of this machine, Chromium's version, the GPU flags used. */
+function machineInfo(chromiumVersion: string, results: BenchResult[]): MachineInfo {
+  let cpu = cpus()[0]?.model ?? 'unknown';
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) cpu = m[1].trim();
+  } catch {
+    // Not Linux: os.cpus() already named it.
+  }
+  const adapter = results.find((r) => r.adapter)?.adapter;
+  return {
+    CPU: cpu,
+    'CPU cores': String(cpus().length),
+    Memory: `${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+    Chromium: chromiumVersion,
+    'Chromium GPU flags': process.env.CHROMIUM_GPU ? 'hardware (CHROMIUM_GPU=1)' : 'SwiftShader',
+    'WebGPU adapter': adapter
+      ? `${adapter.description || adapter.vendor || '?'} (${adapter.architecture || '?'}), ` +
+        `isFallback ${adapter.isFallback}`
+      : 'none',
+    Node: process.version,
+  };
+}
+
 assertChromium();
-const server = await createServer({ server: { host: '127.0.0.1', port: 5199, strictPort: false }, logLevel: 'warn' });
+const server = await createServer({
+  // No HMR: an edit anywhere under src/ (other work goes on meanwhile) would reload a page
+  // in the middle of its measurements.
+  server: { host: '127.0.0.1', port: 5199, strictPort: false, hmr: false },
+  logLevel: 'warn',
+  // Bundle the peer up front: found at run time, it would make Vite reload the page.
+  optimizeDeps: { include: ['@genai-fi/nanogpt'] },
+});
 await server.listen();
 const base = server.resolvedUrls!.local[0];
-const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
-const results: (BenchResult | { backend: string; error: string })[] = [];
+const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+const results: (BenchResult | Failed)[] = [];
+const peers: (PeerResult | Failed)[] = [];
+const started = Date.now();
 
-try {
-  for (const backend of args.backends!.split(',')) {
-    const page = await browser.newPage();
-    const url = `${base}src/bench/index.html?backend=${backend}&model=${encodeURIComponent(args.model!)}${args.quick ? '&quick' : ''}`;
-    console.log(`→ ${backend}`);
-    page.on('pageerror', (e) => console.error(`  page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') console.error(`  console: ${m.text()}`);
-    });
-    await page.goto(url);
+/** Opens the bench page with `query` and waits for its window.__bench. */
+async function runPage(backend: string, query: string): Promise<unknown> {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error(`  page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'info') console.log(`  ${m.text()}`);
+    if (m.type() === 'error' || m.type() === 'warning') console.error(`  console: ${m.text()}`);
+  });
+  try {
+    const model = encodeURIComponent(args.model!);
+    await page.goto(`${base}src/bench/index.html?backend=${backend}&model=${model}${query}`);
     const handle = await page.waitForFunction(() => window.__bench, undefined, {
       timeout: Number(args.timeout) * 1000,
       polling: 1000,
     });
-    const r = (await handle.jsonValue()) as BenchResult | { error: string };
-    results.push({ backend, ...r } as BenchResult | { backend: string; error: string });
+    return await handle.jsonValue();
+  } catch (e) {
+    return { error: e instanceof Error ? e.message.split('\n')[0] : String(e) };
+  } finally {
     await page.close();
+  }
+}
+
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
+try {
+  for (const backend of args.backends!.split(',')) {
+    console.log(`→ ${backend} (${elapsed()})`);
+    const r = (await runPage(backend, args.quick ? '&quick' : '')) as BenchResult | Failed;
+    results.push({ ...r, backend });
+    if (args['skip-peer']) continue;
+    if (!PEER_BACKENDS.includes(backend)) {
+      peers.push({ backend, error: 'the peer has no wasm backend' });
+    } else if ('error' in r) {
+      peers.push({ backend, error: 'not run: our page failed' });
+    } else {
+      console.log(`→ ${backend}, peer (${elapsed()})`);
+      const { batch, steps } = r.peerBatch;
+      const p = (await runPage(backend, `&peer&batch=${batch}&steps=${steps}`)) as
+        PeerResult | Failed;
+      peers.push({ ...p, backend });
+    }
+  }
+  const ok = results.filter((r): r is BenchResult => !('error' in r));
+  const machine = machineInfo(browser.version(), ok);
+  const report = buildReport(results, peers);
+  console.log(`\n(${elapsed()})\n\n` + report.join('\n'));
+
+  mkdirSync('bench-results', { recursive: true });
+  const date = new Date().toISOString();
+  const json = { date, machine, results, peers, report };
+  writeFileSync('bench-results/bench.json', JSON.stringify(json, null, 2));
+  console.log('\nwrote bench-results/bench.json');
+  if (args['write-docs']) {
+    mkdirSync('docs', { recursive: true });
+    const extra = process.argv.slice(2).join(' ');
+    const command = extra ? `npm run bench -- ${extra}` : 'npm run bench';
+    writeFileSync(
+      'docs/PERFORMANCE.md',
+      renderPerformanceDoc({ date: date.slice(0, 10), command, machine, report }) + '\n',
+    );
+    console.log('wrote docs/PERFORMANCE.md');
   }
 } finally {
   await browser.close();
   await server.close();
 }
-
-// Table: one row per measurement, one column per backend, plus ratios to the cpu backend.
-const ok = results.filter((r): r is BenchResult => !('error' in r));
-const names = [...new Set(ok.flatMap((r) => r.rows.map((row) => row.name)))];
-const cpu = ok.find((r) => r.backend === 'cpu');
-const header = ['measurement (tokens/s)', ...ok.map((r) => r.backend), ...(cpu ? ok.filter((r) => r !== cpu).map((r) => `${r.backend}/cpu`) : [])];
-const lines = [header.join(' | ')];
-for (const name of names) {
-  const tps = ok.map((r) => r.rows.find((row) => row.name === name)?.tokensPerSecond);
-  const c = cpu?.rows.find((row) => row.name === name)?.tokensPerSecond;
-  const ratios = cpu ? ok.filter((r) => r !== cpu).map((r) => {
-    const v = r.rows.find((row) => row.name === name)?.tokensPerSecond;
-    return v && c ? `${(v / c).toFixed(1)}×` : '–';
-  }) : [];
-  lines.push([name, ...tps.map((v) => (v === undefined ? '–' : v.toFixed(1))), ...ratios].join(' | '));
-}
-// KV cache speed-up per backend.
-for (const r of ok) {
-  for (const row of r.rows.filter((x) => x.name.endsWith('kv-cache'))) {
-    const slow = r.rows.find((x) => x.name === row.name.replace('kv-cache', 'recompute'));
-    if (slow) lines.push(`${r.backend}: ${row.name.replace(' kv-cache', '')} cache speed-up ${(row.tokensPerSecond / slow.tokensPerSecond).toFixed(1)}×`);
-  }
-  lines.push(`${r.backend}: peak tensor memory ${(r.peakBytes / 1e6).toFixed(1)} MB, leaked tensors ${r.leakedTensors}${r.adapter ? `, adapter ${r.adapter.description || r.adapter.architecture}${r.adapter.isFallback ? ' (fallback)' : ''}` : ''}`);
-}
-for (const r of results) if ('error' in r) lines.push(`${r.backend}: error: ${r.error}`);
-console.log('\n' + lines.join('\n'));
-mkdirSync('bench-results', { recursive: true });
-writeFileSync('bench-results/bench.json', JSON.stringify({ date: new Date().toISOString(), results }, null, 2));
-console.log('\nwrote bench-results/bench.json');
