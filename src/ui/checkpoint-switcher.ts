@@ -2,7 +2,8 @@
  * <tp-checkpoint-switcher>: which weights the chat samples from: the reference model (the
  * base weights as loaded) or a stored policy checkpoint. Switching loads the checkpoint
  * into the engine's policy and announces 'tp-model-changed'; the list refreshes on
- * 'tp-checkpoints-changed'.
+ * 'tp-checkpoints-changed'. Disabled while a training run ('tp-run-state') uses the policy:
+ * loading other weights into it would overwrite what the run is training.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -11,6 +12,7 @@ import { listCheckpoints } from '../store/checkpoints';
 import type { CheckpointMeta } from '../store/schema';
 import { emit, services } from './services';
 import { base } from './styles';
+import { isTrainingActive, type RunStateEvent } from './train-view';
 
 @customElement('tp-checkpoint-switcher')
 export class CheckpointSwitcher extends LitElement {
@@ -35,12 +37,15 @@ export class CheckpointSwitcher extends LitElement {
   @state() private checkpoints: CheckpointMeta[] = [];
   @state() private active = REFERENCE_CHECKPOINT;
   @state() private busy = false;
+  @state() private training = isTrainingActive();
   @state() private error = '';
 
   override connectedCallback() {
     super.connectedCallback();
     window.addEventListener('tp-checkpoints-changed', this.handleCheckpointsChanged);
     window.addEventListener('tp-model-changed', this.handleModelChanged);
+    window.addEventListener('tp-run-state', this.handleRunState);
+    this.training = isTrainingActive();
     void this.refresh();
   }
 
@@ -48,9 +53,14 @@ export class CheckpointSwitcher extends LitElement {
     super.disconnectedCallback();
     window.removeEventListener('tp-checkpoints-changed', this.handleCheckpointsChanged);
     window.removeEventListener('tp-model-changed', this.handleModelChanged);
+    window.removeEventListener('tp-run-state', this.handleRunState);
   }
 
   private handleCheckpointsChanged = () => void this.refresh();
+
+  private handleRunState = (e: RunStateEvent) => {
+    this.training = e.detail.active;
+  };
 
   private handleModelChanged = (e: CustomEvent<{ model?: { checkpointId: string } }>) => {
     if (e.detail.model) this.active = e.detail.model.checkpointId;
@@ -92,7 +102,8 @@ export class CheckpointSwitcher extends LitElement {
         id="ckpt"
         data-testid="checkpoint"
         .value=${this.active}
-        ?disabled=${this.disabled || this.busy}
+        title=${this.training ? 'A training run is using the policy' : ''}
+        ?disabled=${this.disabled || this.busy || this.training}
         @change=${this.handleChange}
       >
         <option value=${REFERENCE_CHECKPOINT} ?selected=${this.active === REFERENCE_CHECKPOINT}>

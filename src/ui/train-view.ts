@@ -279,6 +279,8 @@ export class TpTrainView extends LitElement {
       if (result.checkpointId) {
         emit('tp-checkpoints-changed', { checkpointId: result.checkpointId });
       }
+      // PPO left its weights in the policy: the chat's switcher and Compare must know.
+      if (result.policy) emit('tp-model-changed', { model: result.policy });
     } catch (err) {
       this.run = { ...this.run, phase: 'failed', message: (err as Error).message };
     }

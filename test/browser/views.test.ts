@@ -315,18 +315,19 @@ describe('<tp-compare-view>', () => {
     );
     generateCalls.length = 0;
     find(root, '[data-testid="compare-run"]')!.click();
-    await vi.waitFor(() => expect(text(root, 'compare-status')).toBe('Compared 8 prompts.'));
+    await vi.waitFor(() => expect(text(root, 'compare-status')).toBe('Compared 16 prompts.'));
 
-    // 8 reference responses first, then 8 from the checkpoint, seed for seed.
+    // 16 reference responses first (one per evaluation prompt), then 16 from the checkpoint,
+    // seed for seed.
     expect(generateCalls.map((c) => c.checkpointId)).toEqual([
       ...EVAL_PROMPTS.map(() => 'reference'),
       ...EVAL_PROMPTS.map(() => ck.id),
     ]);
-    expect(generateCalls.slice(0, 8).map((c) => c.seed)).toEqual(
-      generateCalls.slice(8).map((c) => c.seed),
+    expect(generateCalls.slice(0, 16).map((c) => c.seed)).toEqual(
+      generateCalls.slice(16).map((c) => c.seed),
     );
     const rows = findAll(root, '[data-testid="compare"] tbody tr');
-    expect(rows).toHaveLength(8);
+    expect(rows).toHaveLength(16);
     expect(text(rows[0], 'compare-reference')).toBe(`reference: ${EVAL_PROMPTS[0]}`);
     expect(text(rows[0], 'compare-checkpoint-response')).toBe(`${ck.id}: ${EVAL_PROMPTS[0]}`);
     expect(engine.useCheckpoint).toHaveBeenLastCalledWith('reference');
