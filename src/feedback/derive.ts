@@ -23,9 +23,13 @@ export interface PreferencePair extends PreferenceRecord {
   promptId: string;
   /**
    * Pairs with one group come from one judgement and share responses: the ranking event's id,
-   * or `ratings:<promptId>` for the thumbs cross-product. Keep a group in one data split.
+   * a pairwise event's own group (an imported ranking), or `ratings:<promptId>` for the thumbs
+   * cross-product. Keep a group in one data split.
    */
   group?: string;
+  /** The stored samples behind chosen and rejected, for their exact token ids. */
+  chosenSampleId: string;
+  rejectedSampleId: string;
 }
 
 export interface UnpairedExample extends UnpairedRecord {
@@ -121,7 +125,13 @@ export function deriveTrainingData(
       case 'ranking':
         for (let i = 0; i < event.order.length; i++) {
           for (let j = i + 1; j < event.order.length; j++) {
-            const pair = { chosen: text(event.order[i]), rejected: text(event.order[j]) };
+            const [c, r] = [event.order[i], event.order[j]];
+            const pair = {
+              chosen: text(c),
+              rejected: text(r),
+              chosenSampleId: c,
+              rejectedSampleId: r,
+            };
             out.pairs.push({ ...base, ...pair, source: 'ranking', group: event.id });
           }
         }
@@ -133,7 +143,10 @@ export function deriveTrainingData(
             ...base,
             chosen: text(chosen),
             rejected: text(rejected),
+            chosenSampleId: chosen,
+            rejectedSampleId: rejected,
             source: 'pairwise',
+            ...(event.group === undefined ? {} : { group: event.group }),
           });
         } else {
           const { a, b, choice } = event;
@@ -170,6 +183,8 @@ export function deriveTrainingData(
           prompt: promptOf(prompt),
           chosen: samples.get(u.sampleId)!.text,
           rejected: samples.get(d.sampleId)!.text,
+          chosenSampleId: u.sampleId,
+          rejectedSampleId: d.sampleId,
           source: 'rating',
           promptId,
           group: `ratings:${promptId}`,

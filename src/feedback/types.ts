@@ -110,6 +110,11 @@ export interface PairwiseFeedback extends FeedbackBase {
   choice: 'a' | 'b' | 'tie' | 'both-bad';
   /** The two sample ids in the order they were shown (left, right). */
   shownOrder: [string, string];
+  /**
+   * Set on choices that together make one judgement, such as the pairs of an imported
+   * ranking (OpenAssistant sibling ranks): the reward model weighs a group as one ranking.
+   */
+  group?: string;
 }
 
 /** A response the rater wrote themself (for supervised fine-tuning). */

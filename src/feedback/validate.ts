@@ -103,6 +103,9 @@ export function validateFeedback(event: FeedbackEvent): void {
       if (shown.size !== 2 || !shown.has(event.a) || !shown.has(event.b)) {
         fail(what, 'shownOrder', 'must hold "a" and "b" in the order they were shown');
       }
+      if (event.group !== undefined && (typeof event.group !== 'string' || event.group === '')) {
+        fail(what, 'group', 'must be a non-empty string when set');
+      }
       return;
     }
     case 'demonstration':

@@ -27,10 +27,15 @@ export interface PreferencePairIds {
   rejected: number[];
 }
 
-/** A ranking of K ≥ 2 responses to one prompt, best first. A pair is a ranking of two. */
+/**
+ * A ranking of K ≥ 2 responses to one prompt, best first. A pair is a ranking of two. A group
+ * whose order is only partial (OpenAssistant's sibling ranks can tie) lists its comparisons
+ * instead: [better, worse] indices into `responses`.
+ */
 export interface RankingIds {
   prompt: number[];
   responses: number[][];
+  comparisons?: [number, number][];
 }
 
 export interface PreferenceData {
@@ -54,6 +59,23 @@ export function toGroups(data: PreferenceData): RankingIds[] {
     need(r.prompt?.length > 0, `rankings[${i}].prompt`, 'is empty');
     need(r.responses?.length >= 2, `rankings[${i}].responses`, 'needs at least 2 responses');
     r.responses.forEach((x, k) => need(x.length > 0, `rankings[${i}].responses[${k}]`, 'is empty'));
+    if (r.comparisons !== undefined) {
+      const k = r.responses.length;
+      need(r.comparisons.length > 0, `rankings[${i}].comparisons`, 'is empty');
+      r.comparisons.forEach(([a, b], c) =>
+        need(
+          Number.isInteger(a) &&
+            Number.isInteger(b) &&
+            a !== b &&
+            a >= 0 &&
+            b >= 0 &&
+            a < k &&
+            b < k,
+          `rankings[${i}].comparisons[${c}]`,
+          `must be two different indices below ${k}`,
+        ),
+      );
+    }
     groups.push(r);
   });
   return groups;
@@ -61,7 +83,8 @@ export function toGroups(data: PreferenceData): RankingIds[] {
 
 /**
  * Every (better, worse) pair of each group as indices into the groups' responses laid end to
- * end, with weight 1/C(K,2) so that each group counts once however many responses it ranks.
+ * end, with weight 1/C(K,2) (1/n for a group of n listed comparisons) so that each group
+ * counts once however many responses it ranks.
  */
 export function comparisons(groups: RankingIds[]): {
   chosen: number[];
@@ -74,13 +97,14 @@ export function comparisons(groups: RankingIds[]): {
   let offset = 0;
   for (const g of groups) {
     const k = g.responses.length;
-    const w = 2 / (k * (k - 1));
-    for (let i = 0; i < k; i++) {
-      for (let j = i + 1; j < k; j++) {
-        chosen.push(offset + i);
-        rejected.push(offset + j);
-        weights.push(w);
-      }
+    const pairs: [number, number][] = g.comparisons ?? [];
+    if (g.comparisons === undefined) {
+      for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) pairs.push([i, j]);
+    }
+    for (const [better, worse] of pairs) {
+      chosen.push(offset + better);
+      rejected.push(offset + worse);
+      weights.push(1 / pairs.length);
     }
     offset += k;
   }

@@ -136,6 +136,7 @@ export function recordsForImport(
         let prompt: PromptRecord;
         let chosen: SampleRecord;
         let rejected: SampleRecord;
+        let group: string | undefined;
         if (r.group === undefined) {
           prompt = addPrompt(r.prompt, time);
           chosen = addSample(prompt, r.chosen, time);
@@ -151,6 +152,8 @@ export function recordsForImport(
             return known;
           };
           prompt = g.prompt;
+          // The group's prompt record is new to this import: a name no other group shares.
+          group = `import:${prompt.id}`;
           chosen = sampleFor(r.chosen);
           // Two equal texts still need two samples: a pairwise event compares two ids.
           rejected =
@@ -163,6 +166,7 @@ export function recordsForImport(
           b: rejected.id,
           choice: 'a',
           shownOrder: [chosen.id, rejected.id],
+          ...(group === undefined ? {} : { group }),
         });
       });
       break;

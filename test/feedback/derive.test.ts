@@ -82,6 +82,8 @@ describe('deriveTrainingData', () => {
         promptId: 'P',
         chosen: 'Green',
         rejected: 'Blue',
+        chosenSampleId: 's2',
+        rejectedSampleId: 's1',
         source: 'ranking',
         group: 'r1',
       },
@@ -90,6 +92,8 @@ describe('deriveTrainingData', () => {
         promptId: 'P',
         chosen: 'Green',
         rejected: 'Red',
+        chosenSampleId: 's2',
+        rejectedSampleId: 's3',
         source: 'ranking',
         group: 'r1',
       },
@@ -98,6 +102,8 @@ describe('deriveTrainingData', () => {
         promptId: 'P',
         chosen: 'Blue',
         rejected: 'Red',
+        chosenSampleId: 's1',
+        rejectedSampleId: 's3',
         source: 'ranking',
         group: 'r1',
       },
@@ -106,7 +112,15 @@ describe('deriveTrainingData', () => {
 
   it('turns a decided pairwise choice into one pair and keeps tie and both-bad apart', () => {
     expect(out.pairs.filter((p) => p.source === 'pairwise')).toEqual([
-      { prompt: CHAT, promptId: 'P', chosen: 'Grey', rejected: 'Blue', source: 'pairwise' },
+      {
+        prompt: CHAT,
+        promptId: 'P',
+        chosen: 'Grey',
+        rejected: 'Blue',
+        chosenSampleId: 's4',
+        rejectedSampleId: 's1',
+        source: 'pairwise',
+      },
     ]);
     expect(out.undecided).toEqual([
       { prompt: CHAT, promptId: 'P', feedbackId: 'pw2', a: 'Blue', b: 'Green', choice: 'tie' },
@@ -122,6 +136,8 @@ describe('deriveTrainingData', () => {
         promptId: 'P',
         chosen: 'Blue',
         rejected: 'Green',
+        chosenSampleId: 's1',
+        rejectedSampleId: 's2',
         source: 'rating',
         group: 'ratings:P',
       },
@@ -130,6 +146,8 @@ describe('deriveTrainingData', () => {
         promptId: 'P',
         chosen: 'Blue',
         rejected: 'Red',
+        chosenSampleId: 's1',
+        rejectedSampleId: 's3',
         source: 'rating',
         group: 'ratings:P',
       },

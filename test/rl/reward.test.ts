@@ -63,6 +63,38 @@ describe('preference groups', () => {
     expect(c.rejected).toEqual([1, 3, 4, 4]);
     expect(c.weights).toEqual([1, 1 / 3, 1 / 3, 1 / 3]);
   });
+
+  it("uses a group's listed comparisons when its order is partial, weighted 1/n", () => {
+    // OpenAssistant ranks 0, 1, 1: response 0 beats 1 and 2, which tie (no pair between them).
+    const c = comparisons([
+      { prompt: [1], responses: [[2], [3]] },
+      {
+        prompt: [4],
+        responses: [[5], [6], [7]],
+        comparisons: [
+          [0, 1],
+          [0, 2],
+        ],
+      },
+    ]);
+    expect(c.chosen).toEqual([0, 2, 2]);
+    expect(c.rejected).toEqual([1, 3, 4]);
+    expect(c.weights).toEqual([1, 0.5, 0.5]);
+  });
+
+  it('names a listed comparison that points outside its group', () => {
+    const bad = {
+      prompt: [4],
+      responses: [[5], [6]],
+      comparisons: [
+        [0, 1],
+        [1, 2],
+      ] as [number, number][],
+    };
+    expect(() => toGroups({ rankings: [bad] })).toThrow(
+      'rankings[0].comparisons[1] must be two different indices below 2',
+    );
+  });
 });
 
 describe('splitByPrompt', () => {

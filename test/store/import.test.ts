@@ -60,12 +60,34 @@ describe('importDataset', () => {
       feedback: 3,
     });
 
-    const derived = deriveTrainingData(await loadFeedbackData(store));
+    const data = await loadFeedbackData(store);
+    const derived = deriveTrainingData(data);
     expect(derived.pairs.map(({ chosen, rejected }) => [chosen, rejected])).toEqual([
       ['Blue.', 'Green.'],
       ['Blue.', 'Dunno.'],
       ['Green.', 'Dunno.'],
     ]);
+    // The three choices carry one group, so the reward model weighs them as one ranking.
+    const groups = new Set(data.feedback.map((e) => (e.kind === 'pairwise' ? e.group : '-')));
+    expect(groups.size).toBe(1);
+    expect([...groups][0]).toMatch(/^import:/);
+    expect(new Set(derived.pairs.map((p) => p.group))).toEqual(groups);
+  });
+
+  it('gives two imported groups two different group names, and ungrouped pairs none', async () => {
+    const P = [{ role: 'user' as const, content: 'Name a colour.' }];
+    const records = [
+      { prompt: P, chosen: 'Blue.', rejected: 'Green.', group: 'p1' },
+      { prompt: P, chosen: 'Red.', rejected: 'Grey.', group: 'p2' },
+      { prompt: P, chosen: 'Pink.', rejected: 'Dunno.' },
+    ];
+    const store = await freshStore();
+    await importDataset(store, { kind: 'preference', records });
+    const { feedback } = await loadFeedbackData(store);
+    const oldestFirst = [...feedback].sort((a, b) => a.createdAt - b.createdAt);
+    const named = oldestFirst.map((e) => (e.kind === 'pairwise' ? e.group : 'not pairwise'));
+    expect(named[0]).not.toBe(named[1]);
+    expect(named[2]).toBeUndefined();
   });
 
   it('stores unpaired records as ratings and prompt-completion records as demonstrations', async () => {

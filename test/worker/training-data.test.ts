@@ -100,6 +100,95 @@ describe('preparePreferences', () => {
     expect(out.prompts).toHaveLength(2);
   });
 
+  it('gives pairwise and thumbs pairs of sampled replies their exact sampled ids', () => {
+    // u1 was cut at max new tokens (no EOS drawn); re-encoding its text would add one.
+    const data = {
+      prompts: [prompt('p3', 'what is up')],
+      samples: [
+        sample('u1', 'p3', 'good reply', [7, 8]),
+        sample('u2', 'p3', 'bad reply', [9, tok.eosId]),
+      ],
+      feedback: [
+        {
+          ...base,
+          id: 'g1',
+          promptId: 'p3',
+          kind: 'pairwise',
+          a: 'u2',
+          b: 'u1',
+          choice: 'b',
+          shownOrder: ['u2', 'u1'],
+        },
+        {
+          ...base,
+          id: 'g2',
+          promptId: 'p3',
+          kind: 'rating',
+          sampleId: 'u2',
+          value: 1,
+          reasons: [],
+        },
+        {
+          ...base,
+          id: 'g3',
+          promptId: 'p3',
+          kind: 'rating',
+          sampleId: 'u1',
+          value: -1,
+          reasons: [],
+        },
+      ] as FeedbackEvent[],
+    };
+    const p3 = tok.applyChatTemplate([{ role: 'user', content: 'what is up' }]);
+    expect(preparePreferences(data, tok, limits).pairs).toEqual([
+      { prompt: p3, chosen: [7, 8], rejected: [9, tok.eosId] },
+      { prompt: p3, chosen: [9, tok.eosId], rejected: [7, 8] },
+    ]);
+  });
+
+  it('makes the grouped choices of an imported ranking one batch element', () => {
+    // Imported ranks 0, 1, 1: o1 beats o2 and o3; the tie o2 = o3 gives no choice.
+    const choice = (id: string, a: string, b: string, group?: string): FeedbackEvent => ({
+      ...base,
+      id,
+      promptId: 'p4',
+      kind: 'pairwise',
+      a,
+      b,
+      choice: 'a',
+      shownOrder: [a, b],
+      ...(group ? { group } : {}),
+    });
+    const data = {
+      prompts: [prompt('p4', 'what')],
+      samples: [
+        sample('o1', 'p4', 'good reply'),
+        sample('o2', 'p4', 'bad reply'),
+        sample('o3', 'p4', 'reply'),
+        sample('o4', 'p4', 'up'),
+      ],
+      feedback: [
+        choice('h1', 'o1', 'o2', 'import:x'),
+        choice('h2', 'o1', 'o3', 'import:x'),
+        choice('h3', 'o4', 'o3'),
+      ],
+    };
+    const out = preparePreferences(data, tok, limits);
+    const p4 = tok.applyChatTemplate([{ role: 'user', content: 'what' }]);
+    expect(out.rankings).toEqual([
+      {
+        prompt: p4,
+        responses: [encode('good reply'), encode('bad reply'), encode('reply')],
+        comparisons: [
+          [0, 1],
+          [0, 2],
+        ],
+      },
+    ]);
+    expect(out.pairs).toEqual([{ prompt: p4, chosen: encode('up'), rejected: encode('reply') }]);
+    expect(out.counts).toEqual({ rankings: 1, pairs: 1, skipped: 0 });
+  });
+
   it('keeps the last prompt tokens and the first response tokens under the limits', () => {
     const small = preparePreferences({ prompts, samples, feedback }, tok, {
       maxPromptTokens: 3,
