@@ -71,6 +71,26 @@ export async function appendRunMetrics(
   });
 }
 
+/**
+ * Drops the logged steps after `step`: a run resumed from its checkpoint at `step` logs the
+ * later steps again, and each step is kept once. Returns how many were dropped.
+ */
+export async function dropRunMetricsAfter(
+  store: Store,
+  runId: string,
+  step: number,
+): Promise<number> {
+  const context = { operation: 'drop run metrics', id: runId };
+  return write(store, ['runs'], context, async (tx) => {
+    const run = await tx.store.get(runId);
+    if (!run) throw notFound('run', runId, { ...context, stores: ['runs'] });
+    const kept = run.metrics.filter((m) => m.step <= step);
+    if (kept.length === run.metrics.length) return 0;
+    await tx.store.put({ ...run, metrics: kept, updatedAt: now() });
+    return run.metrics.length - kept.length;
+  });
+}
+
 /** Sets a run's status; a final status (stopped, done, failed) cannot change again. */
 export async function updateRunStatus(
   store: Store,

@@ -13,7 +13,14 @@ import { validatePPOConfig, type PPOConfig, type RewardConfig } from '../rl/conf
 import type { StepReport } from '../rl/step';
 import { loadFeedbackData, listPrompts } from '../store/feedback';
 import { saveCheckpoint, getCheckpoint } from '../store/checkpoints';
-import { appendRunMetrics, createRun, getRun, updateRunStatus } from '../store/runs';
+import {
+  appendRunMetrics,
+  createRun,
+  dropRunMetricsAfter,
+  getRun,
+  updateRunStatus,
+} from '../store/runs';
+import { EVAL_PROMPTS } from '../rl/eval-prompts';
 import type { Engine } from './engine';
 import type { EngineResults, ProgressReport } from './protocol';
 import { workerStore } from './storage';
@@ -47,10 +54,12 @@ export class Trainer {
   }
 
   /** Waits while paused; true when the run should stop. */
-  private async checkpointGate(runId: string): Promise<boolean> {
+  private async checkpointGate(runId: string, onPause?: () => Promise<void>): Promise<boolean> {
     // A macrotask between steps: the worker reads control and chat messages here.
     await new Promise((r) => setTimeout(r, 0));
     if (this.paused && !this.stopRequested) {
+      // A checkpoint first, so that a reload while paused resumes exactly here.
+      await onPause?.();
       await updateRunStatus(await workerStore(), runId, 'paused');
       while (this.paused && !this.stopRequested) await new Promise<void>((r) => (this.wake = r));
       if (!this.stopRequested) await updateRunStatus(await workerStore(), runId, 'running');
@@ -228,7 +237,7 @@ export class Trainer {
 
     // 1. Prompts: the stored ones (chat and simulated first, imported if there are none) and
     // any given with the run. The fixed evaluation prompts are never trained on.
-    const stored = await listPrompts(store);
+    const stored = (await listPrompts(store)).filter((p) => !EVAL_PROMPTS.includes(p.text.trim()));
     const own = stored.filter((p) => p.source !== 'import');
     const chosen = own.length > 0 ? own : stored;
     const limits = this.limits();
@@ -255,6 +264,8 @@ export class Trainer {
           valueHead = ScalarHead.fromTensors('value', file.tensors);
         done = Number(file.metadata.step ?? 0);
       }
+      // Steps logged after that checkpoint (the tab closed mid-run) are trained again.
+      await dropRunMetricsAfter(store, run.id, done);
       await updateRunStatus(store, run.id, 'running');
     } else {
       run = await createRun(store, {
@@ -283,7 +294,9 @@ export class Trainer {
       valueHead,
     });
     let lastCheckpointId: string | undefined;
+    let savedStep = done;
     const save = async (step: number, final: boolean) => {
+      savedStep = step;
       const tensors = await engine.policy!.toTensors();
       await trainer.valueHead.toTensors(tensors);
       const meta = await saveCheckpoint(store, {
@@ -300,8 +313,12 @@ export class Trainer {
 
     let status: Status = 'done';
     try {
+      const pauseCheckpoint = async () => {
+        const step = done + trainer.stepsCompleted;
+        if (step > savedStep) await save(step, false);
+      };
       while (!trainer.done) {
-        if (await this.checkpointGate(runId)) {
+        if (await this.checkpointGate(runId, pauseCheckpoint)) {
           status = 'stopped';
           break;
         }

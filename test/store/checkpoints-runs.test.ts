@@ -10,6 +10,7 @@ import {
   appendRunMetrics,
   createRun,
   deleteRun,
+  dropRunMetricsAfter,
   getRun,
   listRuns,
   updateRunStatus,
@@ -160,6 +161,20 @@ describe('runs', () => {
     expect(stored?.status).toBe('done');
     expect(stored?.lastCheckpointId).toBe('ck');
     expect(stored!.updatedAt).toBeGreaterThan(run.updatedAt);
+  });
+
+  it('drops the steps logged after a checkpoint, and only those', async () => {
+    const store = await freshStore();
+    const run = await createRun(store, { kind: 'ppo', config: {} });
+    await appendRunMetrics(
+      store,
+      run.id,
+      [1, 2, 3, 4].map((step) => ({ step, values: { 'objective/kl': step / 10 } })),
+    );
+    expect(await dropRunMetricsAfter(store, run.id, 2)).toBe(2);
+    expect((await getRun(store, run.id))?.metrics.map((m) => m.step)).toEqual([1, 2]);
+    expect(await dropRunMetricsAfter(store, run.id, 2)).toBe(0);
+    await expect(dropRunMetricsAfter(store, 'nope', 0)).rejects.toThrow('nope');
   });
 
   it('keeps a final status final', async () => {

@@ -179,6 +179,36 @@ describe('Trainer (worker run driver, Node)', () => {
     await expect(abandoned).rejects.toThrow(/which is final/);
   });
 
+  it('checkpoints on pause, so a reload resumes at the paused step with each step logged once', async () => {
+    // No periodic checkpoint before the pause: without one taken at the pause, the resumed
+    // run would start again from step 0 and log steps 1 and 2 twice.
+    const first = new Trainer(engine);
+    let runId = '';
+    const abandoned = first.run(
+      'ppo',
+      { totalSteps: 3, batchSize: 2, miniBatches: 1, ppoEpochs: 1, maxNewTokens: 4 },
+      (p) => {
+        if (p.step === 2) first.control('pause');
+      },
+    );
+    const store = await workerStore();
+    for (let i = 0; i < 200 && !runId; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      const runs = await listRuns(store, { kind: 'ppo' });
+      runId = runs.find((r) => r.status === 'paused')?.id ?? '';
+    }
+    expect(runId).not.toBe('');
+    const paused = await listCheckpoints(store, { runId });
+    expect(paused.map((c) => c.metrics?.step)).toEqual([2]);
+
+    const steps: number[] = [];
+    const r = await new Trainer(engine).run('ppo', {}, (p) => steps.push(p.step), runId);
+    expect(steps).toEqual([3]);
+    expect((await getRun(store, r.runId))?.metrics.map((m) => m.step)).toEqual([1, 2, 3]);
+    first.control('stop');
+    await expect(abandoned).rejects.toThrow(/which is final/);
+  });
+
   it('refuses to resume a reward run as PPO, or a run that is final', async () => {
     const store = await workerStore();
     const [reward] = await listRuns(store, { kind: 'reward' });
