@@ -60,9 +60,14 @@ export async function guardedUpdate(
     }
     ordered[v.name] = g;
   }
-  const norm = tf.tidy(() =>
-    tf.sqrt(tf.addN(Object.values(ordered).map((g) => tf.sum(tf.square(g))))),
-  );
+  // Summed one by one, not with tf.addN: on webgpu addN binds every input to one shader, and
+  // past the device's storage-buffer limit (8 per stage on SwiftShader) the submission fails
+  // silently: the norm and the loss read back as zeros or stale values.
+  const norm = tf.tidy(() => {
+    let total: tf.Tensor = tf.scalar(0);
+    for (const g of Object.values(ordered)) total = tf.add(total, tf.sum(tf.square(g)));
+    return tf.sqrt(total);
+  });
   const [loss, gradNorm] = [(await value.data())[0], (await norm.data())[0]];
 
   let skipped: string | null = null;
