@@ -2,7 +2,8 @@
  * <tp-compare-view>: the reference model and a trained checkpoint side by side, on fixed
  * evaluation prompts that training never sees. Both sample with the same settings and the same
  * seed per prompt, so the difference in a row comes from the weights, not from chance. When a
- * reward model exists and the engine can score, each response shows its reward.
+ * reward model exists, each response shows its calibrated reward (0 is the reference model's
+ * average) and a summary gives the mean of each column.
  *
  * The engine samples from a checkpoint by loading it into the policy, so this view samples all
  * reference responses first, then all checkpoint responses (two loads, not sixteen), and then
@@ -57,13 +58,19 @@ export function compareSampling(mode: CompareSampling, promptIndex: number): Sam
     : { temperature: 0.7, topK: 0, topP: 1, maxNewTokens: MAX_NEW_TOKENS, seed };
 }
 
-/**
- * What the view needs to score responses: the engine does not offer it yet, so it is looked
- * for at run time. TODO: engine request 'score' (messages, responses, reward-model checkpoint
- * id) → one reward per response.
- */
-interface RewardScorer {
-  score(messages: ChatMessage[], responses: string[], rewardModelId: string): Promise<number[]>;
+/** Mean reward of each column, or undefined while any row is unscored. */
+export function meanScores(
+  rows: readonly CompareRow[],
+): { reference: number; checkpoint: number } | undefined {
+  if (rows.length === 0) return undefined;
+  let reference = 0;
+  let checkpoint = 0;
+  for (const r of rows) {
+    if (r.referenceScore === undefined || r.checkpointScore === undefined) return undefined;
+    reference += r.referenceScore;
+    checkpoint += r.checkpointScore;
+  }
+  return { reference: reference / rows.length, checkpoint: checkpoint / rows.length };
 }
 
 @customElement('tp-compare-view')
@@ -122,7 +129,7 @@ export class TpCompareView extends LitElement {
   }
 
   override render() {
-    const canScore = this.rewardModelId !== undefined && scorer() !== undefined;
+    const means = meanScores(this.rows);
     return html`<section class="card" aria-labelledby="compare-h">
       <h2 id="compare-h">Reference model vs checkpoint</h2>
       <div class="row">
@@ -168,9 +175,18 @@ export class TpCompareView extends LitElement {
         }
       </p>
       ${
-        this.rewardModelId !== undefined && !canScore
-          ? html`<p class="muted">Reward scores need the engine to score responses (not yet).</p>`
-          : null
+        means
+          ? html`<p data-testid="compare-summary">
+              Mean reward (newest reward model): reference model
+              <strong>${means.reference.toFixed(3)}</strong>, checkpoint
+              <strong>${means.checkpoint.toFixed(3)}</strong>
+              (${means.checkpoint >= means.reference ? '+' : ''}${(
+                means.checkpoint - means.reference
+              ).toFixed(3)}).
+            </p>`
+          : this.rewardModelId === undefined
+            ? html`<p class="muted">Train a reward model to see a reward for each response.</p>`
+            : null
       }
       <table data-testid="compare">
         <thead>
@@ -247,17 +263,15 @@ export class TpCompareView extends LitElement {
   }
 
   private async score() {
-    const s = scorer();
-    if (!s || this.rewardModelId === undefined) return;
+    if (this.rewardModelId === undefined) return;
     this.status = 'Scoring with the reward model…';
     const scored: CompareRow[] = [];
     for (const r of this.rows) {
       const messages: ChatMessage[] = [{ role: 'user', content: r.prompt }];
-      const [referenceScore, checkpointScore] = await s.score(
-        messages,
-        [r.reference, r.checkpoint],
-        this.rewardModelId,
-      );
+      const [referenceScore, checkpointScore] = await services().engine.score(messages, [
+        r.reference,
+        r.checkpoint,
+      ]);
       scored.push({ ...r, referenceScore, checkpointScore });
     }
     this.rows = scored;
@@ -284,11 +298,6 @@ export class TpCompareView extends LitElement {
 
 function emptyRow(prompt: string): CompareRow {
   return { prompt, reference: '', checkpoint: '' };
-}
-
-function scorer(): RewardScorer | undefined {
-  const engine = services().engine as unknown as Partial<RewardScorer>;
-  return typeof engine.score === 'function' ? (engine as RewardScorer) : undefined;
 }
 
 function scoreOf(v: number | undefined) {

@@ -64,6 +64,10 @@ const engine = {
   ),
   control: vi.fn(async () => ({ ok: true as const })),
   useCheckpoint: vi.fn(async (checkpointId: string) => ({ checkpointId })),
+  /** Reward −0.5 for a reference response, 0.25 for a checkpoint's (texts say which). */
+  score: vi.fn(async (_messages: unknown, responses: string[]) =>
+    responses.map((r) => (r.startsWith('reference:') ? -0.5 : 0.25)),
+  ),
   generate(
     messages: { content: string }[],
     _n: number,
@@ -331,6 +335,35 @@ describe('<tp-compare-view>', () => {
     expect(text(rows[0], 'compare-reference')).toBe(`reference: ${EVAL_PROMPTS[0]}`);
     expect(text(rows[0], 'compare-checkpoint-response')).toBe(`${ck.id}: ${EVAL_PROMPTS[0]}`);
     expect(engine.useCheckpoint).toHaveBeenLastCalledWith('reference');
+    expect(engine.score).not.toHaveBeenCalled();
+    expect(text(root, 'compare-summary')).toBe('');
+    view.remove();
+  });
+
+  it('scores both columns with the newest reward model and gives their means', async () => {
+    await saveCheckpoint(store, {
+      name: 'rm-1',
+      kind: 'reward-model',
+      config: {},
+      weights: new ArrayBuffer(8),
+    });
+    const view = mount('tp-compare-view');
+    const root = view.shadowRoot!;
+    await vi.waitFor(() =>
+      expect(find<HTMLSelectElement>(root, '[data-testid="compare-checkpoint"]')!.value).not.toBe(
+        '',
+      ),
+    );
+    find(root, '[data-testid="compare-run"]')!.click();
+    await vi.waitFor(() => expect(text(root, 'compare-status')).toBe('Compared 16 prompts.'));
+    // One call per prompt, reference response first.
+    expect(engine.score).toHaveBeenCalledTimes(16);
+    expect(text(root, 'compare-summary')).toBe(
+      'Mean reward (newest reward model): reference model -0.500, checkpoint 0.250 (+0.750).',
+    );
+    const first = findAll(root, '[data-testid="compare"] tbody tr')[0];
+    expect(text(first, 'compare-reference')).toBe(`reference: ${EVAL_PROMPTS[0]}reward -0.500`);
+    expect(find(first, '.score')?.textContent).toBe('reward -0.500');
     view.remove();
   });
 });
