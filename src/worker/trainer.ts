@@ -9,7 +9,12 @@ import { ScalarHead } from '../model/heads';
 import { generate } from '../model/generate';
 import { RewardModel, RewardTrainer } from '../rl/reward';
 import { PPOTrainer } from '../rl/ppo';
-import { validatePPOConfig, type PPOConfig, type RewardConfig } from '../rl/config';
+import {
+  DEFAULT_PPO_CONFIG,
+  validatePPOConfig,
+  type PPOConfig,
+  type RewardConfig,
+} from '../rl/config';
 import type { StepReport } from '../rl/step';
 import { loadFeedbackData, listPrompts } from '../store/feedback';
 import { saveCheckpoint, getCheckpoint } from '../store/checkpoints';
@@ -148,7 +153,8 @@ export class Trainer {
         onProgress(this.report('reward', r, `Reward model: step ${r.step}/${r.totalSteps}`));
       }
 
-      // 3. Calibration on reference-policy samples: mean 0, std 1.
+      // 3. Calibration on reference-policy samples drawn as PPO's rollouts are (its default
+      // temperature and length), so that the scores PPO sees have mean 0 and std 1.
       onProgress({
         task: 'reward',
         step: trainer.totalSteps,
@@ -159,10 +165,10 @@ export class Trainer {
       });
       const prompts = data.prompts.slice(0, 32);
       const g = await generate(engine.reference!, prompts, {
-        temperature: 1,
+        temperature: DEFAULT_PPO_CONFIG.temperature,
         topK: 0,
         topP: 1,
-        maxNewTokens: this.limits().maxResponseTokens,
+        maxNewTokens: Math.min(this.limits().maxResponseTokens, DEFAULT_PPO_CONFIG.maxNewTokens),
         seed: 1,
       });
       try {
@@ -196,7 +202,10 @@ export class Trainer {
         metrics: {
           gain: model.gain,
           bias: model.bias,
-          ...(evalAcc !== undefined ? { 'eval/accuracy': evalAcc } : {}),
+          // No held-out pairs give no accuracy (0 / 0), not a NaN in the store.
+          ...(evalAcc !== undefined && Number.isFinite(evalAcc)
+            ? { 'eval/accuracy': evalAcc }
+            : {}),
         },
       });
       await updateRunStatus(store, run.id, status, { lastCheckpointId: meta.id });
