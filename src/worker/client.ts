@@ -5,7 +5,13 @@
  */
 import type { BackendName } from '../backend/select';
 import type { ChatMessage } from '../io/tokenizer';
-import type { EngineEvent, EngineRequest, EngineResults, ProgressReport, SamplingRequest } from './protocol';
+import type {
+  EngineEvent,
+  EngineRequest,
+  EngineResults,
+  ProgressReport,
+  SamplingRequest,
+} from './protocol';
 
 type Pending = {
   resolve: (v: unknown) => void;
@@ -72,7 +78,10 @@ export class EngineClient {
     onTokens?: (texts: string[], done: boolean[]) => void,
     checkpointId?: string,
   ) {
-    const { id, done } = this.send<'generate'>({ type: 'generate', messages, n, sampling, checkpointId }, { onTokens });
+    const { id, done } = this.send<'generate'>(
+      { type: 'generate', messages, n, sampling, checkpointId },
+      { onTokens },
+    );
     return { done, cancel: () => void this.send<'cancel'>({ type: 'cancel', target: id }) };
   }
 

@@ -13,7 +13,13 @@ import { GPT } from '../model/gpt';
 import { fetchModelFiles, makeTokenizer, type ModelFiles } from '../model/load';
 import { ScalarHead } from '../model/heads';
 import { RewardModel } from '../rl/reward';
-import type { Candidate, EngineResults, ModelSummary, ProgressReport, SamplingRequest } from './protocol';
+import type {
+  Candidate,
+  EngineResults,
+  ModelSummary,
+  ProgressReport,
+  SamplingRequest,
+} from './protocol';
 
 /** Where checkpoints are kept (IndexedDB in the app; a Map in tests). */
 export interface CheckpointStorage {
@@ -60,12 +66,22 @@ export class Engine {
   ): Promise<EngineResults['load']> {
     const t0 = performance.now();
     const report = (fraction: number, message: string) =>
-      onProgress({ task: 'load', step: 0, totalSteps: 0, fraction, elapsedMs: performance.now() - t0, message });
+      onProgress({
+        task: 'load',
+        step: 0,
+        totalSteps: 0,
+        fraction,
+        elapsedMs: performance.now() - t0,
+        message,
+      });
     report(0, 'Starting the backend…');
     if (!this.backend || backend !== 'auto') this.backend = await chooseBackend(backend);
     report(0.02, `Fetching the model from ${modelUrl}…`);
     const files = await fetchModelFiles(modelUrl, (loaded, total, file) =>
-      report(0.02 + 0.88 * (loaded / total), `Downloading ${file}: ${(loaded / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB`),
+      report(
+        0.02 + 0.88 * (loaded / total),
+        `Downloading ${file}: ${(loaded / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB`,
+      ),
     );
     report(0.92, 'Building the model…');
     this.tokenizer = makeTokenizer(files);
@@ -85,20 +101,36 @@ export class Engine {
 
   summary(): ModelSummary {
     const config = this.need().files.config;
-    return { name: this.modelName, config, parameters: countParameters(config), checkpointId: this.policyCheckpointId };
+    return {
+      name: this.modelName,
+      config,
+      parameters: countParameters(config),
+      checkpointId: this.policyCheckpointId,
+    };
   }
 
   private need() {
     if (!this.policy || !this.reference || !this.tokenizer || !this.files) {
       throw new Error('no model is loaded yet');
     }
-    return { policy: this.policy, reference: this.reference, tokenizer: this.tokenizer, files: this.files };
+    return {
+      policy: this.policy,
+      reference: this.reference,
+      tokenizer: this.tokenizer,
+      files: this.files,
+    };
   }
 
   /** One tiny generation so that kernels compile before the user's first prompt. */
   private async warmUp() {
     const { policy, tokenizer } = this.need();
-    await generate(policy, [[tokenizer.eosId]], { maxNewTokens: 2, temperature: 1, topK: 0, topP: 1, seed: 0 });
+    await generate(policy, [[tokenizer.eosId]], {
+      maxNewTokens: 2,
+      temperature: 1,
+      topK: 0,
+      topP: 1,
+      seed: 0,
+    });
   }
 
   /** Encodes a conversation with the model's chat template. */
@@ -118,7 +150,11 @@ export class Engine {
     const { tokenizer } = this.need();
     // Another checkpoint samples from its own copy; the chat's policy stays as it is.
     const other = checkpointId !== undefined && checkpointId !== this.policyCheckpointId;
-    const model = other ? (checkpointId === REFERENCE_ID ? this.reference! : await this.loadModel(checkpointId)) : this.need().policy;
+    const model = other
+      ? checkpointId === REFERENCE_ID
+        ? this.reference!
+        : await this.loadModel(checkpointId)
+      : this.need().policy;
     const t0 = performance.now();
     let prompt = this.encodeChat(messages);
     // Keep the latest turns when a long conversation would leave no room to reply.
@@ -142,14 +178,21 @@ export class Engine {
       logprobs: g.logprobs[i],
       finished: g.finished[i],
     }));
-    return { candidates, checkpointId: checkpointId ?? this.policyCheckpointId, elapsedMs: performance.now() - t0 };
+    return {
+      candidates,
+      checkpointId: checkpointId ?? this.policyCheckpointId,
+      elapsedMs: performance.now() - t0,
+    };
   }
 
   /** A stored checkpoint's trunk as a model of its own (caller disposes). */
   private async loadModel(checkpointId: string): Promise<GPT> {
     const bytes = await this.storage?.loadWeights(checkpointId);
     if (!bytes) throw new Error(`checkpoint ${checkpointId} is not in this browser's storage`);
-    return GPT.fromTensors(this.need().files.config, readSafetensors(bytes, `checkpoint ${checkpointId}`).tensors);
+    return GPT.fromTensors(
+      this.need().files.config,
+      readSafetensors(bytes, `checkpoint ${checkpointId}`).tensors,
+    );
   }
 
   setRewardModel(model: RewardModel) {
@@ -164,7 +207,10 @@ export class Engine {
     const bytes = id ? await this.storage?.loadWeights(id) : undefined;
     if (!id || !bytes) throw new Error('there is no reward model yet: train one first (step 1)');
     const file = readSafetensors(bytes, `checkpoint ${id}`);
-    const model = new RewardModel(GPT.fromTensors(this.need().files.config, file.tensors), ScalarHead.fromTensors('score', file.tensors));
+    const model = new RewardModel(
+      GPT.fromTensors(this.need().files.config, file.tensors),
+      ScalarHead.fromTensors('score', file.tensors),
+    );
     model.gain = Number(file.metadata.gain ?? 1);
     model.bias = Number(file.metadata.bias ?? 0);
     this.rewardModel = model;
@@ -178,7 +224,10 @@ export class Engine {
     const half = Math.floor(this.need().files.config.n_positions / 2);
     const prompt = this.encodeChat(messages).slice(-half);
     const ids = responses.map((r) => [...tokenizer.encode(r), tokenizer.eosId].slice(0, half));
-    return rm.score(ids.map(() => prompt), ids);
+    return rm.score(
+      ids.map(() => prompt),
+      ids,
+    );
   }
 
   /** Loads a stored checkpoint (or the reference weights) into the policy. */
@@ -196,7 +245,9 @@ export class Engine {
   }
 
   /** The policy's weights as safetensors bytes, for a checkpoint. */
-  async policyWeights(extra?: Map<string, { shape: number[]; data: Float32Array }>): Promise<Uint8Array> {
+  async policyWeights(
+    extra?: Map<string, { shape: number[]; data: Float32Array }>,
+  ): Promise<Uint8Array> {
     const tensors = await this.need().policy.toTensors();
     for (const [k, v] of extra ?? []) tensors.set(k, v);
     return writeSafetensors(tensors, { format: 'pt' });

@@ -60,7 +60,13 @@ export type EngineRequest =
   | { type: 'use-checkpoint'; id: number; checkpointId: string }
   | { type: 'score'; id: number; messages: ChatMessage[]; responses: string[] }
   | { type: 'tokenize'; id: number; messages: ChatMessage[]; addGenerationPrompt: boolean }
-  | { type: 'train'; id: number; kind: 'reward' | 'ppo'; config: Record<string, unknown>; resumeRunId?: string }
+  | {
+      type: 'train';
+      id: number;
+      kind: 'reward' | 'ppo';
+      config: Record<string, unknown>;
+      resumeRunId?: string;
+    }
   | { type: 'control'; id: number; action: 'pause' | 'resume' | 'stop' }
   | { type: 'cancel'; id: number; target: number };
 

@@ -19,7 +19,9 @@ const post = (e: EngineEvent) => self.postMessage(e);
 async function handle(req: EngineRequest): Promise<unknown> {
   switch (req.type) {
     case 'load':
-      return engine.load(req.modelUrl, req.backend, (report) => post({ type: 'progress', id: req.id, report }));
+      return engine.load(req.modelUrl, req.backend, (report) =>
+        post({ type: 'progress', id: req.id, report }),
+      );
     case 'set-backend':
       return engine.setBackend(req.backend);
     case 'generate':
@@ -38,7 +40,12 @@ async function handle(req: EngineRequest): Promise<unknown> {
     case 'tokenize':
       return engine.encodeChat(req.messages, req.addGenerationPrompt);
     case 'train':
-      return trainer.run(req.kind, req.config, (report) => post({ type: 'progress', id: req.id, report }), req.resumeRunId);
+      return trainer.run(
+        req.kind,
+        req.config,
+        (report) => post({ type: 'progress', id: req.id, report }),
+        req.resumeRunId,
+      );
     case 'control':
       trainer.control(req.action);
       return { ok: true };
