@@ -173,8 +173,13 @@ const nextBatch = () => {
   }
   return { ids: rows.map((i) => trainRows.ids[i]), mask: rows.map((i) => trainRows.mask[i]) };
 };
-// Skip batches already seen when resuming, so a resumed run sees the same data.
-for (let s = 0; s < startStep; s++) nextBatch();
+// Skip batches already seen when resuming, so a resumed run sees the same data; their
+// tokens still count towards the total the model card reports.
+let skippedTokens = 0;
+for (let s = 0; s < startStep; s++)
+  skippedTokens += nextBatch()
+    .mask.flat()
+    .reduce((a, b) => a + b, 0);
 
 async function validationLoss(): Promise<number> {
   let sum = 0;
@@ -204,7 +209,7 @@ async function save(step: number, trainLoss: number, valLoss?: number) {
 }
 
 let ema = NaN;
-let tokensSeen = 0;
+let tokensSeen = skippedTokens;
 let windowStart = Date.now();
 let windowTokens = 0;
 for (let step = startStep; step < steps; step++) {
@@ -291,7 +296,7 @@ to load in a second and to fine-tune with RLHF inside a browser tab.
 | chat template | \`tokenizer_config.json\` → \`chat_template\`; a reply ends with \`<|endoftext|>\`, padding is \`<|pad|>\` |
 | training | ${steps} steps × ${B} rows × ${T} tokens, Adam (β₂ 0.95), lr ${args.lr} with warm-up and cosine decay, ${r.tokensSeen.toLocaleString('en')} real tokens |
 | final loss | train ${r.trainLoss.toFixed(3)} (moving average), validation ${r.valLoss.toFixed(3)} (nats per token) |
-| time | ${r.minutes.toFixed(1)} min on the tfjs wasm backend in Node (one thread, 2-core machine) |
+| time | ${r.minutes.toFixed(1)} min on the tfjs wasm backend in Node (one thread, 2-core machine)${startStep > 0 ? `, for steps ${startStep}–${steps} (resumed)` : ''} |
 
 ## Data and licence
 
@@ -310,7 +315,13 @@ wrong. It is a teaching and experimentation model for RLHF, not an assistant.
 
     ${cmd}
 
-Same command, same seed, same files (wasm backend, one thread).
+Same command, same seed, same files (wasm backend, one thread).${
+    startStep > 0
+      ? `\n\nThese weights were made in two sittings: the run stopped after step ${startStep} and went on
+with \`--resume\`, which reloads the weights and skips the batches already seen but starts
+Adam's moment estimates afresh. A run without a break gives slightly different weights.`
+      : ''
+  }
 
 ## Samples (temperature 0.8, top-k 40, top-p 0.95)
 
