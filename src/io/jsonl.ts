@@ -95,6 +95,9 @@ export async function* readJsonlLines(
         lines++;
         const line = stripCr(pending.slice(start, end));
         start = end + 1;
+        if (line.length > maxLineLength) {
+          throw new JsonlReadError(`line ${lines} is longer than ${maxLineLength} characters`);
+        }
         if (line.includes('\0')) {
           throw new JsonlReadError(`not a JSONL file: line ${lines} holds binary data (NUL bytes)`);
         }
@@ -144,12 +147,27 @@ export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
 }
 
+/** Decodes the next chunk; `line` is the number of the line the chunk starts in. */
 function decode(decoder: TextDecoder, bytes: Uint8Array | undefined, line: number): string {
   try {
     return bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
   } catch {
-    throw new JsonlReadError(`not a JSONL file: the bytes at line ${line} are not UTF-8 text`);
+    const at = bytes ? line + newlinesBeforeBadUtf8(bytes) : line;
+    throw new JsonlReadError(`not a JSONL file: the bytes at line ${at} are not UTF-8 text`);
   }
+}
+
+/**
+ * Newlines in `bytes` before its first invalid UTF-8 sequence, found by a lenient decode (the
+ * first U+FFFD it writes). A character split from the previous chunk counts as the chunk's
+ * first line; a U+FFFD already in the text would point earlier, which is rare in UTF-8 data.
+ */
+function newlinesBeforeBadUtf8(bytes: Uint8Array): number {
+  const text = new TextDecoder('utf-8').decode(bytes);
+  const bad = text.indexOf('\uFFFD');
+  let n = 0;
+  for (let i = 0; i < bad; i++) if (text.charCodeAt(i) === 10) n++;
+  return n;
 }
 
 function gunzip(stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {

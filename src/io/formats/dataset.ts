@@ -111,6 +111,13 @@ export async function parseDataset(
 
   if (lines === 0) return reject('the file holds no records (it is empty or only blank lines)');
   if (errorCount > 0 || format === undefined) return reject();
+  if (records.length === 0) {
+    return reject(
+      `the file holds no records to import: its ${lines} line(s), read as ` +
+        `${FORMAT_NAMES[format]}, give none (an OpenAssistant tree gives pairs only from ` +
+        'ranked replies that are not deleted)',
+    );
+  }
   return {
     ok: true,
     format,

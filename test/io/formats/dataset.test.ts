@@ -171,6 +171,24 @@ describe('parseDataset', () => {
     ]);
   });
 
+  it('rejects an OpenAssistant file whose trees give no pair (deleted or unranked)', async () => {
+    const unranked = {
+      message_tree_id: 't',
+      prompt: {
+        message_id: 'p',
+        role: 'prompter',
+        text: 'q',
+        replies: [{ message_id: 'a', role: 'assistant', text: 'a' }],
+      },
+    };
+    const result = await parseDataset(fileOf([JSON.stringify(unranked) + '\n']));
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.fatal).toBe(
+      'the file holds no records to import: its 1 line(s), read as OpenAssistant message trees, ' +
+        'give none (an OpenAssistant tree gives pairs only from ranked replies that are not deleted)',
+    );
+  });
+
   it('reads every line as the given format when one is forced', async () => {
     const result = await parseDataset(
       fileOf([

@@ -114,6 +114,22 @@ describe('readJsonlLines', () => {
     );
   });
 
+  it('names the line that holds invalid UTF-8, in whichever chunk it comes', async () => {
+    // Line 3 of 5 holds a lone 0xff byte.
+    const lines = ['{"a":1}\n', '{"a":2}\n', '{"a":"', '"}\n{"a":4}\n{"a":5}\n'].map(utf8);
+    const bad = new Uint8Array([...lines[0], ...lines[1], ...lines[2], 0xff, ...lines[3]]);
+    await expect(collect(readJsonlLines(new Blob([bad as BlobPart])))).rejects.toThrow(
+      new JsonlReadError('not a JSONL file: the bytes at line 3 are not UTF-8 text'),
+    );
+    // Cut into chunks of 7 bytes: the bad byte arrives in a chunk that starts inside line 3.
+    const chunks = Array.from({ length: Math.ceil(bad.length / 7) }, (_, i) =>
+      bad.slice(i * 7, i * 7 + 7),
+    );
+    await expect(collect(readJsonlLines(chunkedStream(chunks)))).rejects.toThrow(
+      'the bytes at line 3 are not UTF-8 text',
+    );
+  });
+
   it('rejects a truncated gzip file', async () => {
     const packed = await gzip(utf8('{"a":"' + 'x'.repeat(5000) + '"}\n'));
     const truncated = packed.slice(0, packed.length - 10);
@@ -131,6 +147,13 @@ describe('readJsonlLines', () => {
     // It stopped soon after the line passed the limit, and let go of the file.
     expect(source.pulled()).toBeLessThan(12);
     expect(source.cancelled()).toBe(true);
+  });
+
+  it('refuses a too-long line that arrives whole inside one chunk', async () => {
+    const text = `{"a":1}\n{"b":"${'x'.repeat(200)}"}\n{"c":3}\n`;
+    await expect(collect(readJsonlLines(new Blob([text]), { maxLineLength: 100 }))).rejects.toThrow(
+      'line 2 is longer than 100 characters',
+    );
   });
 });
 
