@@ -26,6 +26,18 @@ const PROMPTS = [
   'hello',
 ];
 
+/** Id of the PPO run that a worker has marked paused, once it has (within 5 s). */
+async function pausedRunId(): Promise<string> {
+  const store = await workerStore();
+  for (let i = 0; i < 200; i++) {
+    const runs = await listRuns(store, { kind: 'ppo' });
+    const id = runs.find((r) => r.status === 'paused')?.id;
+    if (id) return id;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('no PPO run was marked paused within 5 s');
+}
+
 describe('Trainer (worker run driver, Node)', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
@@ -145,7 +157,6 @@ describe('Trainer (worker run driver, Node)', () => {
   it('resumes a paused run after a reload from its last checkpoint, continuing the step count', async () => {
     // The first worker pauses after step 2 and is then abandoned, as a reload would.
     const first = new Trainer(engine);
-    let runId = '';
     const abandoned = first.run(
       'ppo',
       {
@@ -161,12 +172,7 @@ describe('Trainer (worker run driver, Node)', () => {
       },
     );
     const store = await workerStore();
-    for (let i = 0; i < 200 && !runId; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      const runs = await listRuns(store, { kind: 'ppo' });
-      runId = runs.find((r) => r.status === 'paused')?.id ?? '';
-    }
-    expect(runId).not.toBe('');
+    const runId = await pausedRunId();
 
     const steps: number[] = [];
     const second = new Trainer(engine);
@@ -183,7 +189,6 @@ describe('Trainer (worker run driver, Node)', () => {
     // No periodic checkpoint before the pause: without one taken at the pause, the resumed
     // run would start again from step 0 and log steps 1 and 2 twice.
     const first = new Trainer(engine);
-    let runId = '';
     const abandoned = first.run(
       'ppo',
       { totalSteps: 3, batchSize: 2, miniBatches: 1, ppoEpochs: 1, maxNewTokens: 4 },
@@ -192,12 +197,7 @@ describe('Trainer (worker run driver, Node)', () => {
       },
     );
     const store = await workerStore();
-    for (let i = 0; i < 200 && !runId; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      const runs = await listRuns(store, { kind: 'ppo' });
-      runId = runs.find((r) => r.status === 'paused')?.id ?? '';
-    }
-    expect(runId).not.toBe('');
+    const runId = await pausedRunId();
     const paused = await listCheckpoints(store, { runId });
     expect(paused.map((c) => c.metrics?.step)).toEqual([2]);
 
