@@ -27,7 +27,7 @@ import { HOST, PORT, openApp } from './e2e/app';
 import { chatChecks } from './e2e/chat';
 import { afterRestartChecks, feedbackKindChecks } from './e2e/feedback';
 import { check, phases, results, summarize, timed } from './e2e/harness';
-import { resumeFromListCheck, rlhfChecks } from './e2e/rlhf';
+import { interruptedRunCheck, resumeFromListCheck, rlhfChecks } from './e2e/rlhf';
 
 const OUT_DIR = 'tmp/e2e-dist';
 /** The project's own Vite (npx could fetch another version). */
@@ -135,7 +135,10 @@ async function main(): Promise<void> {
       await timed('issue #3: restart, export, import', () => afterRestartChecks(page));
     }
     if (on('rlhf')) await rlhfChecks(page);
-    if (on('resume')) await resumeFromListCheck(page);
+    if (on('resume')) {
+      await resumeFromListCheck(page);
+      await interruptedRunCheck(page);
+    }
   } finally {
     await (context as BrowserContext | undefined)?.close();
     // The server runs in its own process group: end the whole group.

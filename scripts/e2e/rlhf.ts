@@ -290,3 +290,32 @@ export async function resumeFromListCheck(page: Page): Promise<void> {
     }),
   );
 }
+
+/**
+ * Reloading while PPO trains (no pause) cuts the run off: after the reload the run list shows
+ * it interrupted, and Resume trains it to the end with every step logged once.
+ */
+export async function interruptedRunCheck(page: Page): Promise<void> {
+  await check('a PPO run cut off by a reload shows as interrupted and resumes', () =>
+    timed('PPO interrupted by a reload, resumed (3 steps)', async () => {
+      await openTab(page, 'train');
+      await startPPO(page, 3, PPO_BATCH);
+      await waitForRun(page, /^PPO running — step [1-9]\d*\/3/, PPO_TIMEOUT_MS);
+      await page.reload();
+      await waitForModel(page);
+      await openTab(page, 'train');
+      const row = page.getByTestId('run-list').locator('tbody tr').first();
+      await until(
+        async () => /^PPO[\s\S]*\binterrupted\b/.test(await row.innerText()),
+        15_000,
+        async () => `the newest run reads "${await row.innerText()}"`,
+      );
+      await row.getByRole('button', { name: 'Resume' }).click();
+      await waitForRun(page, /^done — PPO, step 3\/3/, PPO_TIMEOUT_MS);
+      const run = await newestRun(page, 'ppo');
+      assert(run?.status === 'done', `the stored run is ${run?.status}`);
+      const steps = run.metrics.map((m) => m.step).join();
+      assert(steps === '1,2,3', `logged steps ${steps}, expected 1,2,3 (each once)`);
+    }),
+  );
+}

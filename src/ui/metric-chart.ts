@@ -242,9 +242,21 @@ export class TpMetricChart extends LitElement {
   };
 }
 
+/** Keys whose last part would mislead on its own ('loss/reward' is a loss, not a reward). */
+const LABELS: Readonly<Record<string, string>> = Object.freeze({
+  'loss/reward': 'train',
+  'eval/loss': 'held-out',
+  'reward/accuracy': 'train',
+  'eval/accuracy': 'held-out',
+  'objective/scores': 'reward-model score',
+  'objective/rlhf_reward': 'score − β·KL',
+  'objective/entropy': 'per reply (−Σ log p)',
+  'policy/entropy_avg': 'per token',
+});
+
 /** 'objective/kl' → 'kl': the group is already in the chart's heading. */
-function shortName(key: string): string {
-  return key.slice(key.lastIndexOf('/') + 1);
+export function shortName(key: string): string {
+  return LABELS[key] ?? key.slice(key.lastIndexOf('/') + 1);
 }
 
 declare global {

@@ -1,8 +1,9 @@
 /**
- * <tp-train-runs>: past runs, newest first, with their status and final metrics. A paused run
- * can be resumed; any run's metrics can be shown in the charts.
+ * <tp-train-runs>: past runs, newest first, with their status and final metrics. A paused PPO
+ * run can be resumed, and so can one left "running" when its tab closed or reloaded (shown as
+ * interrupted: no worker trains it any more); any run's metrics can be shown in the charts.
  *
- * @fires tp-run-resume - resume a paused run; detail {run}.
+ * @fires tp-run-resume - resume a paused or interrupted PPO run; detail {run}.
  * @fires tp-run-show - show a run's logged metrics in the charts; detail {run}.
  */
 import { LitElement, css, html } from 'lit';
@@ -30,6 +31,14 @@ export function finalMetrics(run: RunRecord): [string, number][] {
     }
   }
   return out;
+}
+
+/**
+ * The status to show: a run stored as running while this tab trains none was cut off by a
+ * reload or a closed tab. (While this tab trains, a stored "running" is taken at its word.)
+ */
+export function displayStatus(run: RunRecord, trainingHere: boolean): string {
+  return run.status === 'running' && !trainingHere ? 'interrupted' : run.status;
 }
 
 export interface RunEventDetail {
@@ -75,10 +84,14 @@ export class TpTrainRuns extends LitElement {
 
   private renderRun(run: RunRecord) {
     const last = run.metrics.at(-1);
+    const status = displayStatus(run, this.busy);
+    const resumable = run.kind === 'ppo' && (status === 'paused' || status === 'interrupted');
     return html`<tr data-run-id=${run.id}>
       <td>${run.kind === 'ppo' ? 'PPO' : 'Reward model'}</td>
       <td>${new Date(run.createdAt).toLocaleString()}</td>
-      <td>${run.status}</td>
+      <td title=${status === 'interrupted' ? 'The tab closed while this run trained' : ''}>
+        ${status}
+      </td>
       <td>${last?.step ?? 0}</td>
       <td class="metrics">
         ${finalMetrics(run).map(([k, v]) => html`<div>${k} ${formatMetric(v)}</div>`)}
@@ -93,7 +106,7 @@ export class TpTrainRuns extends LitElement {
               : null
           }
           ${
-            run.status === 'paused'
+            resumable
               ? html`<button ?disabled=${this.busy} @click=${() => this.handleResume(run)}>
                   Resume
                 </button>`

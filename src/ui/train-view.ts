@@ -20,6 +20,7 @@ import { customElement, state } from 'lit/decorators.js';
 import { deriveTrainingData, type DerivationCounts } from '../feedback/derive';
 import {
   DEFAULT_PPO_CONFIG,
+  RLConfigError,
   DEFAULT_REWARD_CONFIG,
   validatePPOConfig,
   validateRewardConfig,
@@ -257,7 +258,7 @@ export class TpTrainView extends LitElement {
       this.formError = '';
       return make();
     } catch (err) {
-      this.formError = (err as Error).message;
+      this.formError = err instanceof RLConfigError ? formMessage(err) : (err as Error).message;
       return undefined;
     }
   }
@@ -333,6 +334,24 @@ export class TpTrainView extends LitElement {
     clearTimeout(this.refreshTimer);
     this.refreshTimer = setTimeout(() => void this.refresh(), REFRESH_DELAY_MS);
   };
+}
+
+/** The form's labels by config field, for messages a person reads. */
+const FIELD_LABELS: Readonly<Record<string, string>> = Object.freeze({
+  epochs: 'Epochs',
+  learningRate: 'Learning rate',
+  totalSteps: 'Steps',
+  batchSize: 'Batch size',
+  klCoef: 'KL coefficient β',
+  adaptiveKL: 'Target KL',
+  miniBatches: 'Batch size',
+});
+
+/** "Steps must be …" with the config's own name kept in brackets, without the source path. */
+export function formMessage(err: RLConfigError): string {
+  const rule = err.message.slice(err.message.indexOf(`${err.config}.${err.field}`));
+  const label = FIELD_LABELS[err.field.split('.')[0]] ?? err.field;
+  return `${label}: ${rule.replace(`${err.config}.${err.field} `, '')} (${err.config}.${err.field})`;
 }
 
 function numberField(label: string, name: string, value: number, step = 'any') {

@@ -193,7 +193,8 @@ export class Trainer {
       await model.head.toTensors(tensors);
       const evalAcc = (await trainer.evaluate().catch(() => undefined))?.accuracy;
       const meta = await saveCheckpoint(store, {
-        name: `Reward model ${new Date().toLocaleString()}`,
+        // Lists show a checkpoint's time beside its name, so the name holds none.
+        name: 'Reward model',
         kind: 'reward-model',
         runId: run.id,
         parentId: engine.policyCheckpointId,
@@ -309,7 +310,7 @@ export class Trainer {
       const tensors = await engine.policy!.toTensors();
       await trainer.valueHead.toTensors(tensors);
       const meta = await saveCheckpoint(store, {
-        name: `PPO step ${step}${final ? '' : ' (in progress)'} · ${new Date().toLocaleString()}`,
+        name: `PPO step ${step} of ${config.totalSteps}${final ? '' : ' (during the run)'}`,
         kind: 'policy',
         runId,
         parentId: engine.policyCheckpointId,

@@ -13,6 +13,7 @@ import type { TpMetricChart } from '../../src/ui/metric-chart';
 import '../../src/ui/metric-chart';
 import { setServices } from '../../src/ui/services';
 import '../../src/ui/train-view';
+import '../../src/ui/train-runs';
 import type { EngineClient } from '../../src/worker/client';
 import type { ProgressReport, SamplingRequest } from '../../src/worker/protocol';
 
@@ -281,10 +282,44 @@ describe('<tp-train-view>', () => {
     const before = trainCalls.length;
     find(root, '[data-testid="train-reward"]')!.click();
     await vi.waitFor(() =>
-      expect(find(root, '[role="alert"]')?.textContent).toContain('RewardConfig.epochs'),
+      expect(find(root, '[role="alert"]')?.textContent?.trim()).toBe(
+        'Epochs: must be an integer ≥ 1, got 0; the default is 2 (RewardConfig.epochs)',
+      ),
     );
     expect(trainCalls).toHaveLength(before);
     view.remove();
+  });
+});
+
+describe('<tp-train-runs>', () => {
+  const run = (status: 'running' | 'paused' | 'done', kind: 'ppo' | 'reward' = 'ppo') => ({
+    id: `r-${status}-${kind}`,
+    kind,
+    status,
+    config: {},
+    metrics: [{ step: 1, values: { 'objective/kl': 0.1 } }],
+    createdAt: 1,
+    updatedAt: 1,
+  });
+
+  it('offers Resume for a paused run and for one a reload cut off, not while training here', async () => {
+    const list = mount('tp-train-runs');
+    list.runs = [run('running'), run('paused'), run('done'), run('running', 'reward')];
+    await list.updateComplete;
+    const rows = findAll(list.shadowRoot!, 'tbody tr');
+    const status = rows.map((r) => r.children[2].textContent!.trim());
+    expect(status).toEqual(['interrupted', 'paused', 'done', 'interrupted']);
+    const resumable = rows.map((r) =>
+      [...r.querySelectorAll('button')].some((b) => b.textContent!.trim() === 'Resume'),
+    );
+    expect(resumable).toEqual([true, true, false, false]);
+
+    list.busy = true;
+    await list.updateComplete;
+    expect(findAll(list.shadowRoot!, 'tbody tr')[0].children[2].textContent!.trim()).toBe(
+      'running',
+    );
+    list.remove();
   });
 });
 
