@@ -7,6 +7,7 @@
  * The list only renders `data`; every change is written through the store and announced with
  * `tp-data-changed` on window, and the owner passes the re-read data back in.
  */
+import { counted } from './format';
 import { LitElement, css, html, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { FeedbackData } from '../feedback/derive';
@@ -297,8 +298,8 @@ export class TpDataPromptList extends LitElement {
     void this.save(async () => {
       const removed = await deletePrompt(services().store, g.prompt.id);
       this.status =
-        `Deleted the prompt with ${removed.samples} responses and ` +
-        `${removed.feedback} judgments.`;
+        `Deleted the prompt with ${counted(removed.samples, 'response')} and ` +
+        `${counted(removed.feedback, 'judgment')}.`;
     }, '');
   }
 

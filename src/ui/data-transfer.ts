@@ -12,6 +12,7 @@
  * @fires tp-exported - a file was downloaded; detail {format, filename, records}.
  */
 import { LitElement, css, html } from 'lit';
+import { counted } from './format';
 import { customElement, state } from 'lit/decorators.js';
 import { parseDataset, type RejectedDataset } from '../io/formats/dataset';
 import { FORMAT_NAMES } from '../io/formats/detect';
@@ -135,8 +136,8 @@ export class TpDataTransfer extends LitElement {
           <progress aria-label="import progress"></progress>`;
       case 'done':
         return html`<p>
-          Imported ${s.file} (${s.format}): ${s.summary.prompts} prompts, ${s.summary.samples}
-          responses, ${s.summary.feedback} judgments.
+          Imported ${s.file} (${s.format}): ${counted(s.summary.prompts, 'prompt')},
+          ${counted(s.summary.samples, 'response')}, ${counted(s.summary.feedback, 'judgment')}.
           <button class="secondary" @click=${this.handleUndoImport}>Undo this import</button>
         </p>`;
       case 'failed':

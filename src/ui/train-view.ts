@@ -15,6 +15,7 @@
  * emits `tp-checkpoints-changed` when a run wrote a checkpoint, and `tp-run-state` on window
  * when a run starts or ends.
  */
+import { counted } from './format';
 import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { deriveTrainingData, type DerivationCounts } from '../feedback/derive';
@@ -159,7 +160,8 @@ export class TpTrainView extends LitElement {
         <p data-testid="pair-counts">
           ${pairs?.total ?? 0} preference pairs (${pairs?.ranking ?? 0} from rankings,
           ${pairs?.pairwise ?? 0} pairwise, ${pairs?.rating ?? 0} from thumbs);
-          ${this.pairs?.ties ?? 0} ties and ${this.pairs?.bothBad ?? 0} both-bad give none.
+          ${counted(this.pairs?.ties ?? 0, 'tie')} and
+          ${counted(this.pairs?.bothBad ?? 0, 'both-bad choice')} give none.
         </p>
         <form @submit=${this.handleTrainReward} aria-label="reward model settings">
           ${numberField('Epochs', 'epochs', DEFAULT_REWARD_CONFIG.epochs, '1')}

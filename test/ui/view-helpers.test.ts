@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { alignMetrics, formatMetric } from '../../src/ui/metric-chart';
 import { formatBytes } from '../../src/ui/data-view';
+import { counted } from '../../src/ui/format';
 import { finalMetrics } from '../../src/ui/train-runs';
 import { statusText, type LiveRun } from '../../src/ui/train-run-bar';
 import type { RunMetrics } from '../../src/store/schema';
@@ -77,5 +78,14 @@ describe('formatBytes', () => {
     expect(formatBytes(1500)).toBe('1.5 kB');
     expect(formatBytes(1_500_000)).toBe('1.5 MB');
     expect(formatBytes(60e9)).toBe('60.0 GB');
+  });
+});
+
+describe('counted', () => {
+  it('puts the noun in the number the count needs', () => {
+    expect(counted(1, 'judgment')).toBe('1 judgment');
+    expect(counted(0, 'tie')).toBe('0 ties');
+    expect(counted(2, 'both-bad choice')).toBe('2 both-bad choices');
+    expect(counted(3, 'reply', 'replies')).toBe('3 replies');
   });
 });
