@@ -17,6 +17,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright';
+import * as prettier from 'prettier';
 import { createServer } from 'vite';
 import type { BenchResult } from '../src/bench/measure';
 import type { PeerResult } from '../src/bench/peer';
@@ -139,9 +140,12 @@ try {
     mkdirSync('docs', { recursive: true });
     const extra = process.argv.slice(2).join(' ');
     const command = extra ? `npm run bench -- ${extra}` : 'npm run bench';
+    const doc = renderPerformanceDoc({ date: date.slice(0, 10), command, machine, report });
+    // Formatted as the repository's own Prettier would, so that npm run lint stays clean.
+    const options = (await prettier.resolveConfig('docs/PERFORMANCE.md')) ?? {};
     writeFileSync(
       'docs/PERFORMANCE.md',
-      renderPerformanceDoc({ date: date.slice(0, 10), command, machine, report }) + '\n',
+      await prettier.format(doc, { ...options, parser: 'markdown' }),
     );
     console.log('wrote docs/PERFORMANCE.md');
   }

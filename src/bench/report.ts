@@ -17,7 +17,38 @@ export const TARGETS = Object.freeze({
   kvSpeedup: 8,
   /** cpu's PPO step time over the best backend's, at the same sizes. */
   ppoVsCpu: 20,
+  /** Composite ops' time over the fused WGSL kernel's, on webgpu. */
+  fusedVsComposite: 2,
 });
+
+/** Each fused kernel's time against the composite ops it replaces, from "kernel …" rows. */
+export function kernelSpeedups(
+  r: BenchResult,
+): { name: string; fusedMs: number; compositeMs: number; x: number }[] {
+  const out: { name: string; fusedMs: number; compositeMs: number; x: number }[] = [];
+  for (const fused of r.rows) {
+    const m = /^kernel (.+) fused$/.exec(fused.name);
+    const composite = m && rowOf(r, `kernel ${m[1]} composite`);
+    if (!m || !composite) continue;
+    const x = speedup(fused.ms, composite.ms, true);
+    if (x !== undefined) out.push({ name: m[1], fusedMs: fused.ms, compositeMs: composite.ms, x });
+  }
+  return out;
+}
+
+/** The fused-kernel table of every backend that ran them (webgpu only). */
+export function kernelTable(results: BenchResult[]): string[] {
+  const rows = results.flatMap((r) =>
+    kernelSpeedups(r).map((k) => [
+      `${k.name} (${r.backend})`,
+      formatNumber(k.fusedMs),
+      formatNumber(k.compositeMs),
+      formatRatio(k.x),
+    ]),
+  );
+  if (rows.length === 0) return [];
+  return markdownTable(['kernel [rows, columns]', 'fused ms', 'composite ms', 'speed-up'], rows);
+}
 
 /** 3 significant-ish digits: 1234 → "1234", 12.34 → "12.3", 1.234 → "1.23". */
 export function formatNumber(x: number | undefined): string {
@@ -218,8 +249,25 @@ export function buildReport(all: (BenchResult | Failed)[], peers: (PeerResult | 
           `${formatRatio(best.x)} (${tick(best.x >= TARGETS.ppoVsCpu)})`
         : 'not measured (needs cpu and another backend)'),
   );
+  const kernels = results.flatMap((r) => kernelSpeedups(r));
+  out.push(
+    `- Each fused kernel vs the composite ops on webgpu, target ≥ ${TARGETS.fusedVsComposite}×: ` +
+      (kernels.length
+        ? kernels
+            .map((k) => `${k.name} ${formatRatio(k.x)} (${tick(k.x >= TARGETS.fusedVsComposite)})`)
+            .join(', ')
+        : 'not measured (webgpu did not run)'),
+  );
   out.push('');
 
+  const kernelRows = kernelTable(results);
+  if (kernelRows.length > 0) {
+    para(
+      '### Fused WGSL kernels vs the TF.js composite ops they replace (webgpu)',
+      'At the embedded model’s shapes; forward, and forward + backward.',
+    );
+    para(...kernelRows);
+  }
   para(...peerTable(results, peers));
   para('### Matmul peak and the training step’s share of it');
   para(
@@ -315,6 +363,12 @@ export function renderPerformanceDoc(o: {
     `Measured ${o.date} by \`${o.command}\`; regenerate with ` +
       '`npm run bench -- --write-docs` (add `CHROMIUM_GPU=1` on a machine with a GPU). ' +
       'Numbers are measured, not asserted: on a shared machine they vary by ±50 %.',
+    '',
+    'Where the WebGPU adapter is a software one (SwiftShader, `isFallback true` below), webgpu ' +
+      'runs on the CPU through Vulkan emulation and is the slowest backend: its numbers show ' +
+      'that the kernels work and what fusing saves, not what a GPU gives. The app picks wasm ' +
+      'on such a machine and says so. On a hardware adapter webgpu should lead; that run is ' +
+      'still to be recorded here (CHROMIUM_GPU=1).',
     '',
     '## Machine',
     '',

@@ -7,6 +7,7 @@ import {
   buildReport,
   formatNumber,
   formatRatio,
+  kernelSpeedups,
   kvSpeedups,
   markdownTable,
   matmulShare,
@@ -134,5 +135,32 @@ describe('report', () => {
     expect(text).toContain('cpu: b1 2.00× (misses)');
     expect(text).toContain('wasm 100 ms vs cpu 3000 ms = 30.0× (meets)');
     expect(text).toContain('- webgl: error: no context');
+  });
+
+  it('gives each fused kernel its speed-up over the composite ops, and the target', () => {
+    const gpu = result('webgpu', 200, 10, 20);
+    const k = (name: string, ms: number) => ({
+      name,
+      tier: 'quick' as const,
+      ms,
+      tokens: 64,
+      tokensPerSecond: 1,
+    });
+    gpu.rows.push(
+      k('kernel gelu fwd [64, 512] fused', 2),
+      k('kernel gelu fwd [64, 512] composite', 9),
+      k('kernel layerNorm fwd [64, 128] fused', 4),
+      k('kernel layerNorm fwd [64, 128] composite', 6),
+    );
+    // 9 / 2 = 4.5×; 6 / 4 = 1.5×.
+    expect(kernelSpeedups(gpu)).toEqual([
+      { name: 'gelu fwd [64, 512]', fusedMs: 2, compositeMs: 9, x: 4.5 },
+      { name: 'layerNorm fwd [64, 128]', fusedMs: 4, compositeMs: 6, x: 1.5 },
+    ]);
+    const text = buildReport([gpu, cpu]).join('\n');
+    expect(text).toContain(
+      'gelu fwd [64, 512] 4.50× (meets), layerNorm fwd [64, 128] 1.50× (misses)',
+    );
+    expect(text).toMatch(/\| gelu fwd \[64, 512\] \(webgpu\) +\| +2\.00 \| +9\.00 \| +4\.50× \|/);
   });
 });
