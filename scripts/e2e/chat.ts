@@ -138,6 +138,16 @@ export async function chatChecks(page: Page): Promise<boolean> {
     await openTab(page, 'data');
     await expectCounts(page, made);
   });
+  await check(
+    'after the reload the chat shows its turns again, thumbs up still pressed',
+    async () => {
+      await openTab(page, 'chat');
+      const turns = page.locator('.turn');
+      await until(async () => (await turns.count()) > 0, 10_000, 'the chat came back empty');
+      const up = turns.first().getByTestId('thumb-up').first();
+      assert(await isPressed(up), 'the restored thumbs up on reply 1 is not pressed');
+    },
+  );
   await page.screenshot({ path: 'tmp/e2e-data.png', fullPage: true });
   return true;
 }

@@ -2,8 +2,8 @@
  * The chat's state as plain data, and the pure rules around it: in which order candidate
  * responses are shown, which response carries the conversation on, and which key does what.
  */
-import type { Message } from '../feedback/types';
-import type { TurnFeedback } from './feedback-plan';
+import type { FeedbackEvent, Message, PromptRecord, SampleRecord } from '../feedback/types';
+import { NO_FEEDBACK, withEvent, type TurnFeedback } from './feedback-plan';
 
 /** One candidate response, in the place it is shown. */
 export interface Reply {
@@ -144,4 +144,38 @@ export function shortcutFor(e: KeyLike): ShortcutAction | undefined {
       return { type: 'undo' };
   }
   return undefined;
+}
+
+/**
+ * A stored prompt back as a chat turn, so that a reload shows the conversation with its
+ * judgments and its replies can still be rated. Samples come in shown order; a reply counts as
+ * finished when its last token is EOS (or when the EOS id is not known yet).
+ */
+export function restoredTurn(
+  prompt: PromptRecord,
+  samples: readonly SampleRecord[],
+  events: readonly FeedbackEvent[],
+  eosId?: number,
+): Turn {
+  const shown = [...samples].sort((a, b) => a.shownPosition - b.shownPosition);
+  return {
+    key: prompt.id,
+    prompt: prompt.text,
+    messages: prompt.messages.length
+      ? prompt.messages.map((m) => ({ ...m }))
+      : [{ role: 'user', content: prompt.text }],
+    order: shown.map((_, i) => i),
+    replies: shown.map((s) => ({
+      text: s.text,
+      sampleId: s.id,
+      finished: eosId === undefined || s.tokenIds.at(-1) === eosId,
+    })),
+    status: 'done',
+    stopped: false,
+    promptId: prompt.id,
+    checkpointId: shown[0]?.checkpointId,
+    feedback: [...events]
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .reduce((f, e) => withEvent(f, e), NO_FEEDBACK),
+  };
 }

@@ -14,7 +14,13 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Message, SamplingSettings } from '../feedback/types';
 import { newId } from '../store/db';
-import { saveCandidates, type SampleInput } from '../store/feedback';
+import {
+  getSamples,
+  listFeedback,
+  listPrompts,
+  saveCandidates,
+  type SampleInput,
+} from '../store/feedback';
 import type { ModelSummary } from '../worker/protocol';
 import './candidates';
 import type { FeedbackEventDetail } from './candidates';
@@ -22,6 +28,7 @@ import { loadChatSettings, toSamplingRequest, type ChatSettings } from './chat-s
 import {
   SHORTCUTS,
   conversationMessages,
+  restoredTurn,
   inShownOrder,
   shortcutFor,
   shuffledOrder,
@@ -73,6 +80,40 @@ export class ChatView extends LitElement implements FeedbackHost {
     this.settings = settings;
     this.settingsWarning = warning;
     this.addEventListener('keydown', this.handleKeydown);
+  }
+
+  override connectedCallback() {
+    super.connectedCallback();
+    if (this.turns.length === 0) void this.restoreLastConversation();
+  }
+
+  /** After a reload, the newest chat conversation comes back with its judgments. */
+  private async restoreLastConversation() {
+    try {
+      const store = services().store;
+      const last = (await listPrompts(store)).find((p) => p.source === 'user');
+      if (!last) return;
+      const prompts = await listPrompts(store, {
+        conversationId: last.conversationId,
+        oldestFirst: true,
+      });
+      const eos = this.model?.config.eos_token_id;
+      const turns = await Promise.all(
+        prompts.map(async (p) =>
+          restoredTurn(
+            p,
+            await getSamples(store, p.id),
+            await listFeedback(store, { promptId: p.id }),
+            eos,
+          ),
+        ),
+      );
+      // A prompt sent while this ran wins: the restored turns go before it.
+      this.turns = [...turns.filter((t) => t.replies.length > 0), ...this.turns];
+      this.conversationId = last.conversationId;
+    } catch (err) {
+      this.toast(`Could not restore the last conversation: ${(err as Error).message}`, 'error');
+    }
   }
 
   private get busy(): boolean {

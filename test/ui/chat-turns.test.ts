@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { PairwiseFeedback, RankingFeedback, RatingFeedback } from '../../src/feedback/types';
+import type {
+  PairwiseFeedback,
+  PromptRecord,
+  RankingFeedback,
+  RatingFeedback,
+  SampleRecord,
+} from '../../src/feedback/types';
 import {
   conversationMessages,
   inShownOrder,
   pickedReply,
+  restoredTurn,
   shortcutFor,
   shuffledOrder,
   type KeyLike,
@@ -142,5 +149,57 @@ describe('shortcutFor', () => {
     expect(shortcutFor(key('a', 'KeyA', { ctrlKey: true }))).toBeUndefined();
     expect(shortcutFor(key('A', 'KeyA', { shiftKey: true }))).toBeUndefined();
     expect(shortcutFor(key('1', 'Digit1', { altKey: true }))).toBeUndefined();
+  });
+});
+
+describe('restoredTurn', () => {
+  const prompt: PromptRecord = {
+    id: 'p1',
+    conversationId: 'c1',
+    text: 'Hi?',
+    messages: [{ role: 'user', content: 'Hi?' }],
+    createdAt: 5,
+    source: 'user',
+  };
+  const sample = (id: string, shownPosition: number, tokenIds: number[]): SampleRecord => ({
+    id,
+    promptId: 'p1',
+    text: `reply ${id}`,
+    tokenIds,
+    checkpointId: 'reference',
+    sampling: null,
+    shownPosition,
+    createdAt: 5,
+  });
+  const base = { promptId: 'p1', synthetic: false };
+
+  it('gives the stored replies in shown order with their judgments, latest winning', () => {
+    const turn = restoredTurn(
+      prompt,
+      [sample('s2', 1, [4, 9]), sample('s1', 0, [3, 7])],
+      [
+        { ...base, id: 'e2', createdAt: 8, kind: 'rating', sampleId: 's1', value: 1, reasons: [] },
+        {
+          ...base,
+          id: 'e1',
+          createdAt: 6,
+          kind: 'rating',
+          sampleId: 's1',
+          value: -1,
+          reasons: ['rude'],
+        },
+        { ...base, id: 'e3', createdAt: 9, kind: 'ranking', order: ['s2', 's1'] },
+      ],
+      7,
+    );
+    expect(turn.replies).toEqual([
+      { text: 'reply s1', sampleId: 's1', finished: true },
+      { text: 'reply s2', sampleId: 's2', finished: false },
+    ]);
+    expect(turn.order).toEqual([0, 1]);
+    expect(turn.feedback.ratings.s1.value).toBe(1);
+    expect(turn.feedback.ranking?.order).toEqual(['s2', 's1']);
+    expect(turn).toMatchObject({ status: 'done', promptId: 'p1', checkpointId: 'reference' });
+    expect(pickedReply(turn)).toBe(1); // the ranking's top carries the conversation on
   });
 });
