@@ -74,12 +74,14 @@ export class TpDataPromptList extends LitElement {
       ul.judgments {
         margin: 4px 0 0;
         padding-left: 1.2em;
+        list-style: none;
       }
       ul.judgments li {
         margin: 3px 0;
       }
       textarea {
         width: 100%;
+        box-sizing: border-box;
         min-height: 4em;
       }
     `,
@@ -200,6 +202,7 @@ export class TpDataPromptList extends LitElement {
         return html`<li class="row" data-kind="rating">
           <span>${f.value === 1 ? '👍 Thumbs up' : '👎 Thumbs down'} on ${n(f.sampleId)}</span>
           ${f.reasons.length > 0 ? html`<span class="muted">(${f.reasons.join(', ')})</span>` : null}
+          ${f.comment ? html`<q class="muted" data-testid="rating-comment">${f.comment}</q>` : null}
           ${badge}
           <button
             class="secondary"

@@ -83,6 +83,8 @@ export class TpTrainView extends LitElement {
         flex-wrap: wrap;
         gap: 8px 14px;
         align-items: flex-end;
+        /* Room between the settings and the charts' headings below them. */
+        margin-bottom: 18px;
       }
     `,
   ];
@@ -193,7 +195,14 @@ export class TpTrainView extends LitElement {
           >
           <label><input type="checkbox" name="adaptive" /> Adapt β to a target KL</label>
           ${numberField('Target KL (nats)', 'targetKL', 6)}
-          <button type="submit" data-testid="train-ppo" ?disabled=${busy}>Run PPO</button>
+          <button
+            type="submit"
+            data-testid="train-ppo"
+            ?disabled=${busy || !this.hasRewardModel}
+            title=${this.hasRewardModel ? '' : 'Train a reward model first (step 1)'}
+          >
+            Run PPO
+          </button>
         </form>
         ${this.renderCharts('ppo')}
       </section>

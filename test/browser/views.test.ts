@@ -2,7 +2,7 @@
 // a fake engine (no model): what they show, and what they write and send when used.
 import { deleteDB } from 'idb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { saveCheckpoint } from '../../src/store/checkpoints';
+import { deleteCheckpoint, saveCheckpoint } from '../../src/store/checkpoints';
 import { openStore, type Store } from '../../src/store/db';
 import { addFeedback, listFeedback, saveCandidates } from '../../src/store/feedback';
 import { clearAll } from '../../src/store/db';
@@ -226,8 +226,19 @@ describe('<tp-train-view>', () => {
     const view = mount('tp-train-view');
     const root = view.shadowRoot!;
     await vi.waitFor(() => expect(text(root, 'pair-counts')).toContain('2 preference pairs'));
+    // No reward model yet: PPO would have nothing to maximise, so it cannot start.
+    const run = find<HTMLButtonElement>(root, '[data-testid="train-ppo"]')!;
+    expect(run.disabled).toBe(true);
+    const rewardModel = await saveCheckpoint(store, {
+      name: 'Reward model',
+      kind: 'reward-model',
+      config: {},
+      weights: new ArrayBuffer(8),
+    });
+    window.dispatchEvent(new CustomEvent('tp-checkpoints-changed', { detail: {} }));
+    await vi.waitFor(() => expect(run.disabled).toBe(false), { timeout: 5000 });
 
-    find(root, '[data-testid="train-ppo"]')!.click();
+    run.click();
     await vi.waitFor(() => expect(trainCalls).toHaveLength(1));
     const call = trainCalls[0];
     expect(call.kind).toBe('ppo');
@@ -271,6 +282,7 @@ describe('<tp-train-view>', () => {
     call.resolve({ runId: 'r1', status: 'done' });
     await vi.waitFor(() => expect(text(root, 'run-status')).toMatch(/^done/));
     view.remove();
+    await deleteCheckpoint(store, rewardModel.id); // the compare tests start without one
   });
 
   it('names the bad field instead of starting a run', async () => {
