@@ -1,19 +1,24 @@
 /**
- * Putting a parsed dataset into the store: every record becomes a prompt, its samples and one
- * feedback event, all written in ONE transaction, so an import lands whole or not at all.
- *
- * Trade-off: one transaction means every record is built in memory first — a few times the
- * size of the file's text (the 2,312-pair HH-RLHF test split, 3.3 MB of text, is well within
- * that). Batches of one transaction each would bound memory but need a clean-up pass to undo a
- * half-done import after a failure. Every imported prompt carries the import id as its
- * conversationId, so `deleteImport` removes one import completely either way.
+ * Putting a dataset into the store: every record becomes a prompt, its samples and one
+ * feedback event. `importDataset` writes parsed records in ONE transaction, so they land whole
+ * or not at all. `importFile` takes a file of any size in bounded memory: it checks the whole
+ * file first (nothing is written if any line is bad), then writes it in batches of one
+ * transaction each, and if a batch fails (a full quota, say) it deletes what the earlier
+ * batches wrote, so an import still lands whole or not at all. Every imported prompt carries
+ * the import id as its conversationId, so `deleteImport` removes one import completely.
  *
  * - preference pair → prompt, two samples, a pairwise event choosing 'a' (the chosen one);
  *   pairs of one group (an OpenAssistant prompter message) share the prompt and its samples;
  * - unpaired record → prompt, one sample, a rating (label true = thumbs up);
  * - prompt-completion record → prompt, a demonstration.
  */
-import type { DatasetRecords, Prompt } from '../io/formats/types';
+import {
+  parseDataset,
+  readDatasetBatches,
+  type ParseOptions,
+  type RejectedDataset,
+} from '../io/formats/dataset';
+import type { DatasetFormat, DatasetRecords, Prompt } from '../io/formats/types';
 import {
   IMPORTED_RESPONSE,
   type FeedbackEvent,
@@ -69,6 +74,56 @@ export async function importDataset(
     samples: records.samples.length,
     feedback: records.feedback.length,
   };
+}
+
+/** Records per transaction of `importFile`: a few MB of objects at most. */
+export const IMPORT_BATCH_RECORDS = 2000;
+
+export interface FileImportOptions extends Pick<ParseOptions, 'onProgress' | 'maxErrors'> {
+  importId?: string;
+  batchRecords?: number;
+  /** After each batch is stored: records stored so far, of `total`. */
+  onSaved?: (saved: number, total: number) => void;
+}
+
+export type FileImportResult =
+  { ok: true; format: DatasetFormat; summary: ImportSummary } | RejectedDataset;
+
+/**
+ * Checks a dataset file, then stores it batch by batch (see the top of this file). Resolves
+ * to the rejection when the file has bad lines, and throws (having removed any batch already
+ * written) when storing fails.
+ */
+export async function importFile(
+  store: Store,
+  file: Blob,
+  options: FileImportOptions = {},
+): Promise<FileImportResult> {
+  const checked = await parseDataset(file, { ...options, keepRecords: false });
+  if (!checked.ok) return checked;
+  const importId = options.importId ?? newId();
+  const summary: ImportSummary = { importId, prompts: 0, samples: 0, feedback: 0 };
+  const batches = readDatasetBatches(
+    file,
+    checked.format,
+    options.batchRecords ?? IMPORT_BATCH_RECORDS,
+  );
+  try {
+    let saved = 0;
+    for await (const batch of batches) {
+      const s = await importDataset(store, batch, { importId });
+      summary.prompts += s.prompts;
+      summary.samples += s.samples;
+      summary.feedback += s.feedback;
+      saved += batch.records.length;
+      options.onSaved?.(saved, checked.count);
+    }
+  } catch (err) {
+    // Nothing of a failed import stays; what was stored before it is untouched.
+    await deleteImport(store, importId).catch(() => {});
+    throw err;
+  }
+  return { ok: true, format: checked.format, summary };
 }
 
 /** Deletes everything one import wrote, in one transaction. Returns the prompts deleted. */

@@ -14,9 +14,9 @@
 import { LitElement, css, html } from 'lit';
 import { counted } from './format';
 import { customElement, state } from 'lit/decorators.js';
-import { parseDataset, type RejectedDataset } from '../io/formats/dataset';
+import type { RejectedDataset } from '../io/formats/dataset';
 import { FORMAT_NAMES } from '../io/formats/detect';
-import { deleteImport, importDataset, type ImportSummary } from '../store/import';
+import { deleteImport, importFile, type ImportSummary } from '../store/import';
 import { loadFeedbackData } from '../store/feedback';
 import {
   EXPORT_FORMATS,
@@ -31,7 +31,7 @@ import { viewStyles } from './view-styles';
 type ImportState =
   | { phase: 'idle' }
   | { phase: 'reading'; file: string; fraction: number | undefined; lines: number }
-  | { phase: 'saving'; file: string; records: number }
+  | { phase: 'saving'; file: string; records: number; saved: number }
   | { phase: 'done'; file: string; format: string; summary: ImportSummary }
   | { phase: 'rejected'; file: string; result: RejectedDataset }
   | { phase: 'failed'; file: string; message: string };
@@ -132,8 +132,8 @@ export class TpDataTransfer extends LitElement {
                 ></progress>`
           }`;
       case 'saving':
-        return html`<p>Saving ${s.records} records in one transaction…</p>
-          <progress aria-label="import progress"></progress>`;
+        return html`<p>Saving ${s.saved} of ${s.records} records…</p>
+          <progress aria-label="import progress" .value=${s.saved / s.records}></progress>`;
       case 'done':
         return html`<p>
           Imported ${s.file} (${s.format}): ${counted(s.summary.prompts, 'prompt')},
@@ -178,17 +178,20 @@ export class TpDataTransfer extends LitElement {
     const name = file.name;
     this.importing = { phase: 'reading', file: name, fraction: 0, lines: 0 };
     try {
-      const result = await parseDataset(file, {
+      // Checked whole first, then stored in batches (src/store/import.ts): bounded memory.
+      const result = await importFile(services().store, file, {
         onProgress: (p) => {
           this.importing = { phase: 'reading', file: name, fraction: p.fraction, lines: p.lines };
+        },
+        onSaved: (saved, total) => {
+          this.importing = { phase: 'saving', file: name, records: total, saved };
         },
       });
       if (!result.ok) {
         this.importing = { phase: 'rejected', file: name, result };
         return;
       }
-      this.importing = { phase: 'saving', file: name, records: result.data.records.length };
-      const summary = await importDataset(services().store, result.data);
+      const { summary } = result;
       this.importing = { phase: 'done', file: name, format: FORMAT_NAMES[result.format], summary };
       emit('tp-data-changed', { reason: 'import' });
     } catch (err) {

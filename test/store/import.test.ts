@@ -12,7 +12,7 @@ import { parseDataset } from '../../src/io/formats/dataset';
 import { hhRlhfLines } from '../../src/io/formats/hh-rlhf';
 import type { Message } from '../../src/io/formats/types';
 import { countFeedback, loadFeedbackData } from '../../src/store/feedback';
-import { deleteImport, importDataset } from '../../src/store/import';
+import { deleteImport, importDataset, importFile } from '../../src/store/import';
 
 const CONV: Message[] = [{ role: 'user', content: 'Sky?' }];
 
@@ -129,6 +129,66 @@ describe('importDataset', () => {
   });
 });
 
+describe('importFile', () => {
+  const line = (i: number) =>
+    JSON.stringify({ prompt: `q${i} `, chosen: `a${i}`, rejected: `b${i}` });
+  const file = (n: number) => new Blob(Array.from({ length: n }, (_, i) => line(i) + '\n'));
+
+  it('stores a file in batches that together equal the one-transaction import', async () => {
+    const store = await freshStore();
+    const saved: number[] = [];
+    const result = await importFile(store, file(12), {
+      batchRecords: 5,
+      onSaved: (n, total) => saved.push(n, total),
+    });
+    if (!result.ok) throw new Error('the file was rejected');
+    // 12 records in batches of at least 5, cut at line ends: 5, 5, 2.
+    expect(saved).toEqual([5, 12, 10, 12, 12, 12]);
+    expect(result.summary).toMatchObject({ prompts: 12, samples: 24, feedback: 12 });
+    const derived = deriveTrainingData(await loadFeedbackData(store));
+    expect(derived.pairs.map((p) => [p.prompt, p.chosen, p.rejected])).toEqual(
+      Array.from({ length: 12 }, (_, i) => [`q${i} `, `a${i}`, `b${i}`]),
+    );
+    // All of it is one import: undo removes every batch.
+    expect(await deleteImport(store, result.summary.importId)).toBe(12);
+  });
+
+  it('writes nothing for a file with a bad line, and reports the line', async () => {
+    const store = await freshStore();
+    await importDataset(store, {
+      kind: 'preference',
+      records: [{ prompt: 'x ', chosen: 'y', rejected: 'z' }],
+    });
+    const bad = new Blob([line(0) + '\n', line(1) + '\n', '{"prompt": "q", "chosen": 1}\n']);
+    const result = await importFile(store, bad, { batchRecords: 1 });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors.map((e) => e.line)).toEqual([3]);
+    expect(await countFeedback(store)).toMatchObject({ total: 1 });
+  });
+
+  it('removes the batches already written when a later one fails, keeping what was there', async () => {
+    const store = await freshStore();
+    await importDataset(store, {
+      kind: 'preference',
+      records: [{ prompt: 'x ', chosen: 'y', rejected: 'z' }],
+    });
+    // A file that changes between the check and the writing: its 3rd line goes bad, after the
+    // first batch (lines 1–2) is stored.
+    const good = [line(0), line(1), line(2), line(3)].join('\n') + '\n';
+    const changed = [line(0), line(1), '{"prompt": "q", "chosen": 1}', line(3)].join('\n') + '\n';
+    let reads = 0;
+    const twoFaced = new Blob([good]);
+    Object.defineProperty(twoFaced, 'stream', {
+      value: () => new Blob([reads++ === 0 ? good : changed]).stream(),
+    });
+    await expect(importFile(store, twoFaced, { batchRecords: 2 })).rejects.toThrow(
+      /^line 3: .* \(the file changed after it was checked\)$/,
+    );
+    const left = await loadFeedbackData(store);
+    expect([left.prompts.length, left.samples.length, left.feedback.length]).toEqual([1, 2, 1]);
+  });
+});
+
 describe('the real HH-RLHF test split through the store', () => {
   it('imports 2,312 pairs in one transaction and exports the same file back', async (ctx) => {
     if (!HH_RLHF_PRESENT) ctx.skip(HH_RLHF_SKIP_REASON);
@@ -143,6 +203,18 @@ describe('the real HH-RLHF test split through the store', () => {
     // Store → derived pairs → HH-RLHF lines: the original records, in the original order.
     const derived = deriveTrainingData(await loadFeedbackData(store));
     expect(derived.counts.pairs).toEqual({ ranking: 0, pairwise: 2312, rating: 0, total: 2312 });
+    const exported = [...hhRlhfLines(derived.pairs)].map((line) => JSON.parse(line));
+    expect(exported).toEqual(hhRlhfOriginals());
+  });
+
+  it('imports the gzipped file in batches with the same result', async (ctx) => {
+    if (!HH_RLHF_PRESENT) ctx.skip(HH_RLHF_SKIP_REASON);
+
+    const store = await freshStore();
+    const result = await importFile(store, await openAsBlob(HH_RLHF_FILE), { batchRecords: 500 });
+    if (!result.ok) throw new Error('the file was rejected');
+    expect(result.summary).toMatchObject({ prompts: 2312, samples: 4624, feedback: 2312 });
+    const derived = deriveTrainingData(await loadFeedbackData(store));
     const exported = [...hhRlhfLines(derived.pairs)].map((line) => JSON.parse(line));
     expect(exported).toEqual(hhRlhfOriginals());
   });

@@ -29,6 +29,11 @@ export interface ParseOptions extends ReadLinesOptions {
   format?: DatasetFormat;
   /** How many bad lines to keep for the report (all are counted). Default 100. */
   maxErrors?: number;
+  /**
+   * Keep the records (default). False only checks the file and counts its records, in
+   * memory bounded by one line: then read them with {@link readDatasetBatches}.
+   */
+  keepRecords?: boolean;
 }
 
 export interface ParsedDataset {
@@ -37,6 +42,8 @@ export interface ParsedDataset {
   data: DatasetRecords;
   /** Non-blank lines read. (An oasst line can hold many pairs or none.) */
   lines: number;
+  /** Records in the file; data.records is empty when they were not kept. */
+  count: number;
   policy: typeof IMPORT_POLICY;
 }
 
@@ -64,7 +71,9 @@ export async function parseDataset(
   let errorCount = 0;
   let format = options.format;
   let records: unknown[] = [];
+  let count = 0;
   let lines = 0;
+  const keep = options.keepRecords !== false;
   const reject = (fatal?: string): RejectedDataset => ({
     ok: false,
     format,
@@ -95,8 +104,9 @@ export async function parseDataset(
       }
       try {
         const parsed = FORMAT_PARSERS[format].parse(value);
+        count += parsed.length;
         // Once a line is bad nothing will be imported, so good records need not be kept.
-        if (errorCount === 0) records.push(...parsed);
+        if (errorCount === 0 && keep) records.push(...parsed);
       } catch (err) {
         if (!(err instanceof RecordError)) throw err;
         errorCount++;
@@ -111,7 +121,7 @@ export async function parseDataset(
 
   if (lines === 0) return reject('the file holds no records (it is empty or only blank lines)');
   if (errorCount > 0 || format === undefined) return reject();
-  if (records.length === 0) {
+  if (count === 0) {
     return reject(
       `the file holds no records to import: its ${lines} line(s), read as ` +
         `${FORMAT_NAMES[format]}, give none (an OpenAssistant tree gives pairs only from ` +
@@ -123,8 +133,38 @@ export async function parseDataset(
     format,
     data: { kind: FORMAT_PARSERS[format].kind, records } as DatasetRecords,
     lines,
+    count,
     policy: IMPORT_POLICY,
   };
+}
+
+/**
+ * The records of a file already checked by {@link parseDataset} as `format`, in batches of at
+ * least `batchSize` records cut at line boundaries (an OpenAssistant tree's pairs stay in one
+ * batch), so a file of any size is read in bounded memory. Throws naming the line if a line
+ * no longer parses (the file changed since it was checked).
+ */
+export async function* readDatasetBatches(
+  source: Blob,
+  format: DatasetFormat,
+  batchSize: number,
+): AsyncGenerator<DatasetRecords> {
+  const { kind, parse } = FORMAT_PARSERS[format];
+  let batch: unknown[] = [];
+  for await (const { line, text } of readJsonlLines(source)) {
+    try {
+      batch.push(...parse(JSON.parse(text)));
+    } catch (err) {
+      throw new RecordError(
+        `line ${line}: ${errText(err)} (the file changed after it was checked)`,
+      );
+    }
+    if (batch.length >= batchSize) {
+      yield { kind, records: batch } as DatasetRecords;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield { kind, records: batch } as DatasetRecords;
 }
 
 /** A one-paragraph summary of a rejected file, for a dialog or a log. */

@@ -50,8 +50,20 @@ describe('parseDataset', () => {
         ],
       },
       lines: 2,
+      count: 2,
       policy: IMPORT_POLICY,
     });
+  });
+
+  it('only checks and counts when asked not to keep the records', async () => {
+    const result = await parseDataset(
+      fileOf([
+        '{"prompt":"a ","chosen":"b","rejected":"c"}\n',
+        '{"prompt":"d ","chosen":"e","rejected":"f"}\n',
+      ]),
+      { keepRecords: false },
+    );
+    expect(result.ok && [result.count, result.data.records.length]).toEqual([2, 0]);
   });
 
   it('rejects the whole file for any bad line and reports every bad line with its number', async () => {
