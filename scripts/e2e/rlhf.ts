@@ -255,6 +255,30 @@ export async function rlhfChecks(page: Page): Promise<void> {
   );
 }
 
+/** Reloads, finds the newest run in the run list with `status`, and presses its Resume. */
+async function reloadAndResume(page: Page, status: 'paused' | 'interrupted'): Promise<void> {
+  await page.reload();
+  await waitForModel(page);
+  await openTab(page, 'train');
+  const row = page.getByTestId('run-list').locator('tbody tr').first();
+  const shows = new RegExp(`^PPO[\\s\\S]*\\b${status}\\b`);
+  await until(
+    async () => shows.test(await row.innerText()),
+    15_000,
+    async () => `the newest run reads "${await row.innerText()}"`,
+  );
+  await row.getByRole('button', { name: 'Resume' }).click();
+}
+
+/** The newest PPO run is stored as done, with steps 1..total each logged once. */
+async function expectDoneOnce(page: Page, total: number): Promise<void> {
+  const run = await newestRun(page, 'ppo');
+  assert(run?.status === 'done', `the stored run is ${run?.status}`);
+  const steps = run.metrics.map((m) => m.step).join();
+  const expected = Array.from({ length: total }, (_, i) => i + 1).join();
+  assert(steps === expected, `logged steps ${steps}, expected ${expected} (each once)`);
+}
+
 /**
  * A run paused and left (the page reloaded: its worker is gone) is listed as paused and
  * resumes from the run list to the end.
@@ -268,25 +292,13 @@ export async function resumeFromListCheck(page: Page): Promise<void> {
       await startPPO(page, 4, PPO_BATCH);
       const logged = await pauseAfterFirstStep(page, 4);
       assert(logged === 1 || logged === 2, `paused after ${logged} steps, expected 1 or 2`);
-      await page.reload();
-      await waitForModel(page);
-      await openTab(page, 'train');
-      const row = page.getByTestId('run-list').locator('tbody tr').first();
-      await until(
-        async () => /^PPO[\s\S]*\bpaused\b/.test(await row.innerText()),
-        15_000,
-        async () => `the newest run reads "${await row.innerText()}"`,
-      );
-      await row.getByRole('button', { name: 'Resume' }).click();
+      await reloadAndResume(page, 'paused');
       // The chat opens for the first time while the run trains (its view mounts now).
       await openTab(page, 'chat');
       await expectSwitcherDisabled(page);
       await openTab(page, 'train');
       await waitForRun(page, /^done — PPO, step 4\/4/, PPO_TIMEOUT_MS);
-      const run = await newestRun(page, 'ppo');
-      assert(run?.status === 'done', `the stored run is ${run?.status}`);
-      const steps = run.metrics.map((m) => m.step).join();
-      assert(steps === '1,2,3,4', `logged steps ${steps}, expected 1,2,3,4 (each once)`);
+      await expectDoneOnce(page, 4);
     }),
   );
 }
@@ -301,21 +313,9 @@ export async function interruptedRunCheck(page: Page): Promise<void> {
       await openTab(page, 'train');
       await startPPO(page, 3, PPO_BATCH);
       await waitForRun(page, /^PPO running — step [1-9]\d*\/3/, PPO_TIMEOUT_MS);
-      await page.reload();
-      await waitForModel(page);
-      await openTab(page, 'train');
-      const row = page.getByTestId('run-list').locator('tbody tr').first();
-      await until(
-        async () => /^PPO[\s\S]*\binterrupted\b/.test(await row.innerText()),
-        15_000,
-        async () => `the newest run reads "${await row.innerText()}"`,
-      );
-      await row.getByRole('button', { name: 'Resume' }).click();
+      await reloadAndResume(page, 'interrupted');
       await waitForRun(page, /^done — PPO, step 3\/3/, PPO_TIMEOUT_MS);
-      const run = await newestRun(page, 'ppo');
-      assert(run?.status === 'done', `the stored run is ${run?.status}`);
-      const steps = run.metrics.map((m) => m.step).join();
-      assert(steps === '1,2,3', `logged steps ${steps}, expected 1,2,3 (each once)`);
+      await expectDoneOnce(page, 3);
     }),
   );
 }
