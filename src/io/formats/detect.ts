@@ -29,8 +29,10 @@ export function detectFormat(record: unknown): DatasetFormat | undefined {
   if (has('completion') && has('label')) return 'trl-unpaired';
   if (has('prompt') && has('chosen') && has('rejected')) return 'trl-preference';
   if (has('chosen') && has('rejected')) {
+    // One transcript is enough: a file whose first line has a broken other side is then
+    // rejected as HH-RLHF naming that line, not read silently as text with a "Human:" prompt.
     const transcript = (v: unknown) => typeof v === 'string' && v.startsWith(HUMAN_TURN);
-    return transcript(record.chosen) && transcript(record.rejected)
+    return transcript(record.chosen) || transcript(record.rejected)
       ? 'hh-rlhf'
       : 'trl-implicit-preference';
   }

@@ -19,6 +19,8 @@ describe('detectFormat', () => {
     expect(detectFormat({ prompt: 'p', chosen: 'c', rejected: 'r' })).toBe('trl-preference');
     expect(detectFormat({ chosen: 'a b', rejected: 'a c' })).toBe('trl-implicit-preference');
     expect(detectFormat({ chosen: '\n\nHuman: a', rejected: '\n\nHuman: b' })).toBe('hh-rlhf');
+    // Half a transcript is still HH-RLHF (and its parser then names the broken side).
+    expect(detectFormat({ chosen: '\n\nHuman: a\n\nAssistant: b', rejected: 'c' })).toBe('hh-rlhf');
     expect(detectFormat({ prompt: 'p', completion: 'c', label: true })).toBe('trl-unpaired');
     expect(detectFormat({ prompt: 'p', completion: 'c' })).toBe('trl-prompt-completion');
     expect(detectFormat({ message_id: 'x', role: 'prompter', text: 't', replies: [] })).toBe(
@@ -53,6 +55,15 @@ describe('parseDataset', () => {
       count: 2,
       policy: IMPORT_POLICY,
     });
+  });
+
+  it('rejects an HH-RLHF file whose first line has one broken side, naming that line', async () => {
+    const hh = (rejected: string) =>
+      JSON.stringify({ chosen: '\n\nHuman: x\n\nAssistant: c', rejected }) + '\n';
+    const result = await parseDataset(fileOf([hh('oops'), hh('\n\nHuman: x\n\nAssistant: d')]));
+    expect(!result.ok && result.errors.map((e) => e.message)).toEqual([
+      'line 1: field "rejected" must be a transcript starting with "\\n\\nHuman:"',
+    ]);
   });
 
   it('only checks and counts when asked not to keep the records', async () => {
