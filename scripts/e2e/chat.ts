@@ -146,6 +146,13 @@ export async function chatChecks(page: Page): Promise<boolean> {
       await until(async () => (await turns.count()) > 0, 10_000, 'the chat came back empty');
       const up = turns.first().getByTestId('thumb-up').first();
       assert(await isPressed(up), 'the restored thumbs up on reply 1 is not pressed');
+      // Nothing in the chat has focus after a reload; the shortcuts still answer ("?": help).
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+      await page.keyboard.press('?');
+      const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+      await help.waitFor({ timeout: 5_000 });
+      await page.keyboard.press('?');
+      await help.waitFor({ state: 'hidden', timeout: 5_000 });
     },
   );
   await page.screenshot({ path: 'tmp/e2e-data.png', fullPage: true });

@@ -79,17 +79,18 @@ export function pickedReply(turn: Turn): number {
 }
 
 /**
- * The conversation so far, for the next prompt: each finished turn's prompt and the reply
- * picked from it. Failed turns are left out.
+ * The conversation so far, for the next prompt: what the last finished turn was sent (its
+ * history and its prompt) and the reply picked from it. Earlier turns stay as that turn saw
+ * them, so a judgment changed later on an old turn cannot rewrite the history of turns after
+ * it. Failed turns are left out.
  */
 export function conversationMessages(turns: readonly Turn[]): Message[] {
-  const messages: Message[] = [];
-  for (const t of turns) {
-    if (t.status !== 'done' || t.replies.length === 0) continue;
-    messages.push({ role: 'user', content: t.prompt });
-    messages.push({ role: 'assistant', content: t.replies[pickedReply(t)].text });
-  }
-  return messages;
+  const last = [...turns].reverse().find((t) => t.status === 'done' && t.replies.length > 0);
+  if (!last) return [];
+  return [
+    ...last.messages.map((m) => ({ ...m })),
+    { role: 'assistant', content: last.replies[pickedReply(last)].text },
+  ];
 }
 
 /** The keyboard shortcuts of the chat view. */

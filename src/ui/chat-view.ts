@@ -79,12 +79,19 @@ export class ChatView extends LitElement implements FeedbackHost {
     const { settings, warning } = loadChatSettings(globalThis.localStorage);
     this.settings = settings;
     this.settingsWarning = warning;
-    this.addEventListener('keydown', this.handleKeydown);
   }
 
   override connectedCallback() {
     super.connectedCallback();
+    // On the document, not the element: after a reload nothing inside the chat has focus
+    // yet, and a click on the page's background must not leave the shortcuts dead.
+    document.addEventListener('keydown', this.handleKeydown);
     if (this.turns.length === 0) void this.restoreLastConversation();
+  }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    document.removeEventListener('keydown', this.handleKeydown);
   }
 
   /** After a reload, the newest chat conversation comes back with its judgments. */
@@ -288,6 +295,8 @@ export class ChatView extends LitElement implements FeedbackHost {
   }
 
   private handleKeydown = (e: KeyboardEvent) => {
+    // Only while the Chat tab shows (other tabs hide this view), and never while typing.
+    if (!this.checkVisibility()) return;
     const target = e.composedPath()[0] as HTMLElement | undefined;
     if (target && (/^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) || target.isContentEditable))
       return;

@@ -89,8 +89,21 @@ export class TpTrainRuns extends LitElement {
     return html`<tr data-run-id=${run.id}>
       <td>${run.kind === 'ppo' ? 'PPO' : 'Reward model'}</td>
       <td>${new Date(run.createdAt).toLocaleString()}</td>
-      <td title=${status === 'interrupted' ? 'The tab closed while this run trained' : ''}>
+      <td
+        title=${status === 'interrupted' ? 'The tab closed or reloaded while this run trained' : ''}
+      >
         ${status}
+        ${
+          status === 'interrupted'
+            ? html`<div class="muted">
+                ${
+                  run.lastCheckpointId
+                    ? 'resumes from its last checkpoint'
+                    : 'no checkpoint yet: resuming starts it again'
+                }
+              </div>`
+            : null
+        }
       </td>
       <td>${last?.step ?? 0}</td>
       <td class="metrics">

@@ -316,15 +316,28 @@ describe('<tp-train-runs>', () => {
 
   it('offers Resume for a paused run and for one a reload cut off, not while training here', async () => {
     const list = mount('tp-train-runs');
-    list.runs = [run('running'), run('paused'), run('done'), run('running', 'reward')];
+    const checkpointed = { ...run('running'), id: 'r-ck', lastCheckpointId: 'ck1' };
+    list.runs = [
+      run('running'),
+      run('paused'),
+      run('done'),
+      run('running', 'reward'),
+      checkpointed,
+    ];
     await list.updateComplete;
     const rows = findAll(list.shadowRoot!, 'tbody tr');
-    const status = rows.map((r) => r.children[2].textContent!.trim());
-    expect(status).toEqual(['interrupted', 'paused', 'done', 'interrupted']);
+    const status = rows.map((r) => r.children[2].textContent!.replace(/\s+/g, ' ').trim());
+    expect(status).toEqual([
+      'interrupted no checkpoint yet: resuming starts it again',
+      'paused',
+      'done',
+      'interrupted no checkpoint yet: resuming starts it again',
+      'interrupted resumes from its last checkpoint',
+    ]);
     const resumable = rows.map((r) =>
       [...r.querySelectorAll('button')].some((b) => b.textContent!.trim() === 'Resume'),
     );
-    expect(resumable).toEqual([true, true, false, false]);
+    expect(resumable).toEqual([true, true, false, false, true]);
 
     list.busy = true;
     await list.updateComplete;

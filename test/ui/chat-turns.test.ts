@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type {
+  Message,
   PairwiseFeedback,
   PromptRecord,
   RankingFeedback,
@@ -101,17 +102,40 @@ describe('conversationMessages', () => {
       value: 1,
       reasons: [],
     };
-    const turns = [
-      turn('a', ['A0', 'A1']),
-      turn('x', ['', ''], { status: 'failed' }),
-      turn('b', ['B0', 'B1'], { feedback: { ratings: { 'b-s1': up } } }),
-    ];
-    expect(conversationMessages(turns)).toEqual([
+    const b: Message[] = [
       { role: 'user', content: 'a' },
       { role: 'assistant', content: 'A0' },
       { role: 'user', content: 'b' },
-      { role: 'assistant', content: 'B1' },
-    ]);
+    ];
+    const turns = [
+      turn('a', ['A0', 'A1']),
+      turn('b', ['B0', 'B1'], { messages: b, feedback: { ratings: { 'b-s1': up } } }),
+      turn('x', ['', ''], { status: 'failed' }),
+    ];
+    expect(conversationMessages(turns)).toEqual([...b, { role: 'assistant', content: 'B1' }]);
+  });
+
+  it('keeps the history a later turn was sent when an earlier judgment changes', () => {
+    // Turn b was generated after A0 was picked; then the person thumbs up A1 on turn a.
+    const b: Message[] = [
+      { role: 'user', content: 'a' },
+      { role: 'assistant', content: 'A0' },
+      { role: 'user', content: 'b' },
+    ];
+    const upA1: RatingFeedback = {
+      ...event,
+      promptId: 'a-p',
+      id: 'r2',
+      kind: 'rating',
+      sampleId: 'a-s1',
+      value: 1,
+      reasons: [],
+    };
+    const turns = [
+      turn('a', ['A0', 'A1'], { feedback: { ratings: { 'a-s1': upA1 } } }),
+      turn('b', ['B0', 'B1'], { messages: b }),
+    ];
+    expect(conversationMessages(turns).map((m) => m.content)).toEqual(['a', 'A0', 'b', 'B0']);
   });
 });
 
