@@ -26,7 +26,7 @@ export interface RewardConfig {
   batchSize: number;
   /** Passes over the training groups; integer ≥ 1. InstructGPT trains one (it overfits). */
   epochs: number;
-  /** Optimizer steps done by one call of step(); integer ≥ 1. Small = a responsive UI. */
+  /** Optimizer steps done by one call of step(); integer ≥ 1. 1: a chart point per batch. */
   batchesPerStep: number;
   /** Share of prompts held out for accuracy, split by prompt; [0, 0.5]. */
   evalFraction: number;
@@ -42,7 +42,7 @@ export const DEFAULT_REWARD_CONFIG: Readonly<RewardConfig> = Object.freeze({
   learningRate: 3e-4,
   batchSize: 8,
   epochs: 2,
-  batchesPerStep: 4,
+  batchesPerStep: 1,
   evalFraction: 0.1,
   maxGradNorm: 1,
   adamEpsilon: 1e-8,
