@@ -13,6 +13,7 @@ import {
   openApp,
   openTab,
   sendPrompt,
+  waitForModel,
 } from './app';
 import { addMade, assert, check, made, until } from './harness';
 
@@ -147,7 +148,18 @@ export async function chatChecks(page: Page): Promise<boolean> {
       const up = turns.first().getByTestId('thumb-up').first();
       assert(await isPressed(up), 'the restored thumbs up on reply 1 is not pressed');
       // Nothing in the chat has focus after a reload; the shortcuts still answer ("?": help).
+      // The model first: once it is ready the message box takes focus (keys would go there);
+      // then focus leaves it, so the keys go to the page itself.
+      await waitForModel(page);
+      const focusedTag = () =>
+        page.evaluate(() => {
+          let a = document.activeElement;
+          while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
+          return a?.tagName ?? '';
+        });
+      await until(async () => (await focusedTag()) === 'TEXTAREA', 10_000, 'no message box focus');
       await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+      assert((await focusedTag()) === 'BODY', `focus is on ${await focusedTag()}, not the page`);
       await page.keyboard.press('?');
       const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
       await help.waitFor({ timeout: 5_000 });
