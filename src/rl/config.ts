@@ -12,9 +12,10 @@ export class RLConfigError extends Error {
   constructor(
     readonly config: string,
     readonly field: string,
-    message: string,
+    /** What the value must be, e.g. "must be an integer ≥ 1, got 0; the default is 100". */
+    readonly rule: string,
   ) {
-    super(`${FILE}: ${config}.${field} ${message}`);
+    super(`${FILE}: ${config}.${field} ${rule}`);
     this.name = 'RLConfigError';
   }
 }

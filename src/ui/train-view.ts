@@ -358,11 +358,10 @@ const FIELD_LABELS: Readonly<Record<string, string>> = Object.freeze({
   miniBatches: 'Batch size',
 });
 
-/** "Steps must be …" with the config's own name kept in brackets, without the source path. */
+/** "Steps: must be …" with the config's own name kept in brackets, without the source path. */
 export function formMessage(err: RLConfigError): string {
-  const rule = err.message.slice(err.message.indexOf(`${err.config}.${err.field}`));
   const label = FIELD_LABELS[err.field.split('.')[0]] ?? err.field;
-  return `${label}: ${rule.replace(`${err.config}.${err.field} `, '')} (${err.config}.${err.field})`;
+  return `${label}: ${err.rule} (${err.config}.${err.field})`;
 }
 
 function numberField(label: string, name: string, value: number, step = 'any') {
