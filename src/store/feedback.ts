@@ -186,6 +186,21 @@ export async function listPrompts(
   });
 }
 
+/**
+ * The newest prompt from `source`, read backwards by time one record at a time and stopping at
+ * the first match: the prompts older than it (a whole imported dataset, say) are never read.
+ */
+export async function newestPrompt(
+  store: Store,
+  source: PromptRecord['source'],
+): Promise<PromptRecord | undefined> {
+  return read(store, ['prompts'], { operation: 'find the newest prompt' }, async (tx) => {
+    let cursor = await tx.store.index('createdAt').openCursor(null, 'prev');
+    while (cursor && cursor.value.source !== source) cursor = await cursor.continue();
+    return cursor?.value;
+  });
+}
+
 /** A prompt's samples in the order they were shown. */
 export async function getSamples(store: Store, promptId: string): Promise<SampleRecord[]> {
   return read(store, ['samples'], { operation: 'get samples', id: promptId }, async (tx) => {

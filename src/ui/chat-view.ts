@@ -18,6 +18,7 @@ import {
   getSamples,
   listFeedback,
   listPrompts,
+  newestPrompt,
   saveCandidates,
   type SampleInput,
 } from '../store/feedback';
@@ -98,7 +99,7 @@ export class ChatView extends LitElement implements FeedbackHost {
   private async restoreLastConversation() {
     try {
       const store = services().store;
-      const last = (await listPrompts(store)).find((p) => p.source === 'user');
+      const last = await newestPrompt(store, 'user');
       if (!last) return;
       const prompts = await listPrompts(store, {
         conversationId: last.conversationId,

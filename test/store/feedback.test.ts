@@ -12,6 +12,7 @@ import {
   getSamples,
   listFeedback,
   listPrompts,
+  newestPrompt,
   loadFeedbackData,
   saveCandidates,
   undoLastFeedback,
@@ -49,6 +50,31 @@ describe('prompts and samples', () => {
       ['Red', 2, saved.prompt.id],
     ]);
     expect(samples[0].sampling).toEqual(sampling);
+  });
+
+  it('finds the newest prompt of a source past newer ones of another', async () => {
+    const store = await freshStore();
+    expect(await newestPrompt(store, 'user')).toBeUndefined();
+    await saveCandidates(
+      store,
+      { conversationId: 'c', text: 'old chat', source: 'user', createdAt: 10 },
+      [],
+    );
+    await saveCandidates(
+      store,
+      { conversationId: 'c', text: 'chat', source: 'user', createdAt: 20 },
+      [],
+    );
+    for (const t of [30, 40, 50]) {
+      await saveCandidates(
+        store,
+        { conversationId: 'i', text: `sim ${t}`, source: 'simulated', createdAt: t },
+        [],
+      );
+    }
+    expect((await newestPrompt(store, 'user'))?.text).toBe('chat');
+    expect((await newestPrompt(store, 'simulated'))?.text).toBe('sim 50');
+    expect(await newestPrompt(store, 'import')).toBeUndefined();
   });
 
   it('lists prompts newest first, by conversation, with a limit', async () => {
